@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Brings up the services Sync and its tests need on a Debian/Ubuntu machine without Docker:
+# RabbitMQ (with the management API) and PostgreSQL, from the distribution's packages.
+#
+#   bash infra/services.sh up       install if missing, start, wait, create the test user and database (default)
+#   bash infra/services.sh status   say what is running
+#   bash infra/services.sh down     stop both
+#
+# Idempotent: a second `up` finds everything running and changes nothing. Exits non-zero with a message
+# saying what failed. With SYNC_SERVICES=docker and a Docker engine that answers, `docker compose` is used.
+set -euo pipefail
+
+PG_USER="${SYNC_PG_USER:-sync}"
+PG_PASSWORD="${SYNC_PG_PASSWORD:-sync}"
+PG_DATABASE="${SYNC_PG_DATABASE:-sync}"
+WAIT_SECONDS="${SYNC_SERVICES_WAIT_SECONDS:-90}"
+
+say()  { printf '[services] %s\n' "$*"; }
+fail() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    fail "need root (or sudo) to run: $*"; fi
+}
+
+as_postgres() { as_root runuser -u postgres -- "$@"; }
+
+apt_updated=0
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || fail "apt-get not found: install $* by hand (this script supports Debian/Ubuntu)"
+  if [ "$apt_updated" -eq 0 ]; then
+    say "apt-get update"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || fail "apt-get update failed"
+    apt_updated=1
+  fi
+  say "installing $*"
+  # Package scripts may try to start the service through an init system that is absent here; we start it ourselves.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
+    || fail "apt-get install $* failed"
+}
+
+wait_until() { # wait_until <what> <command...>
+  local what=$1; shift
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "$what did not become ready within ${WAIT_SECONDS}s"
+    sleep 1
+  done
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+rabbit_ping() { as_root rabbitmq-diagnostics -q ping; }
+rabbit_api() { curl -fsS -u guest:guest http://127.0.0.1:15672/api/overview; }
+
+rabbitmq_up() {
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    apt_install rabbitmq-server
+  fi
+  command -v curl >/dev/null 2>&1 || apt_install curl
+  # The management plugin ships with the server (no community plugin): it serves the UI and the HTTP API
+  # the tests use to create a virtual host per fixture.
+  local enabled=/etc/rabbitmq/enabled_plugins
+  if ! { [ -f "$enabled" ] && grep -q rabbitmq_management "$enabled"; }; then
+    say "enabling rabbitmq_management"
+    as_root rabbitmq-plugins enable --offline rabbitmq_management >/dev/null \
+      || fail "could not enable the rabbitmq_management plugin"
+  fi
+  if rabbit_ping; then
+    say "RabbitMQ already running"
+  else
+    say "starting RabbitMQ"
+    as_root rabbitmq-server -detached >/dev/null 2>&1 || true
+    wait_until "RabbitMQ" rabbit_ping
+  fi
+  wait_until "RabbitMQ management API (http://127.0.0.1:15672)" rabbit_api
+  wait_until "RabbitMQ AMQP port 5672" bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672'
+}
+
+rabbitmq_down() {
+  if command -v rabbitmqctl >/dev/null 2>&1 && rabbit_ping; then
+    say "stopping RabbitMQ"; as_root rabbitmqctl stop >/dev/null
+  fi
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_cluster() { # prints "<version> <name> <port> <status>" of the first cluster, if any
+  pg_lsclusters -h 2>/dev/null | awk 'NR==1 {print $1, $2, $3, $4}'
+}
+
+postgres_up() {
+  if ! command -v pg_lsclusters >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    apt_install postgresql
+  fi
+  local cluster version name port status
+  cluster=$(pg_cluster)
+  if [ -z "$cluster" ]; then
+    version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+    say "creating PostgreSQL cluster $version/main"
+    as_root pg_createcluster "$version" main >/dev/null || fail "pg_createcluster $version main failed"
+    cluster=$(pg_cluster)
+  fi
+  read -r version name port status <<<"$cluster"
+  if [ "$status" = "online" ]; then
+    say "PostgreSQL $version/$name already running on port $port"
+  else
+    say "starting PostgreSQL $version/$name"
+    as_root pg_ctlcluster "$version" "$name" start || fail "pg_ctlcluster $version $name start failed"
+  fi
+  wait_until "PostgreSQL on port $port" pg_isready -q -h 127.0.0.1 -p "$port"
+
+  # The test user may create databases: each integration fixture makes its own and drops it afterwards.
+  as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -q -X -d postgres >/dev/null <<SQL || fail "could not create the PostgreSQL user and database"
+SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', '$PG_USER', '$PG_PASSWORD')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', '$PG_DATABASE', '$PG_USER')
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE') \gexec
+SQL
+  PG_PORT=$port
+}
+
+postgres_down() {
+  local cluster version name port status
+  cluster=$(pg_cluster)
+  [ -n "$cluster" ] || return 0
+  read -r version name port status <<<"$cluster"
+  if [ "$status" = "online" ]; then say "stopping PostgreSQL"; as_root pg_ctlcluster "$version" "$name" stop; fi
+}
+
+# ---------------------------------------------------------------- main
+print_settings() {
+  cat <<TXT
+[services] ready. Connection settings (the defaults of the tests and of appsettings.Development.json):
+  SYNC_TEST_RABBITMQ=amqp://guest:guest@localhost:5672/
+  SYNC_TEST_RABBITMQ_MANAGEMENT=http://guest:guest@localhost:15672/
+  SYNC_TEST_POSTGRES=Host=127.0.0.1;Port=${PG_PORT:-5432};Username=$PG_USER;Password=$PG_PASSWORD;Database=$PG_DATABASE
+  SYNC_TEST_SQLSERVER=${SYNC_TEST_SQLSERVER:-<unset: the SQL Server suite is skipped with a printed reason>}
+TXT
+}
+
+docker_answers() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
+
+cmd="${1:-up}"
+if [ "${SYNC_SERVICES:-native}" = "docker" ]; then
+  docker_answers || fail "SYNC_SERVICES=docker but no Docker engine answers"
+  case "$cmd" in
+    up) docker compose up -d --wait rabbitmq sqlserver ;;
+    down) docker compose down ;;
+    status) docker compose ps ;;
+    *) fail "unknown command '$cmd' (up, down, status)" ;;
+  esac
+  exit 0
+fi
+
+case "$cmd" in
+  up) rabbitmq_up; postgres_up; print_settings ;;
+  down) rabbitmq_down; postgres_down ;;
+  status)
+    if command -v rabbitmq-diagnostics >/dev/null 2>&1 && rabbit_ping; then say "RabbitMQ: running"; else say "RabbitMQ: not running"; fi
+    if [ -n "$(pg_cluster)" ]; then say "PostgreSQL: $(pg_cluster)"; else say "PostgreSQL: no cluster"; fi ;;
+  *) fail "unknown command '$cmd' (up, down, status)" ;;
+esac

@@ -1,0 +1,53 @@
+using Npgsql;
+
+namespace Sync.IntegrationTests.Infrastructure;
+
+/// <summary>A database of its own for one fixture, created on the configured server and dropped afterwards.</summary>
+public sealed class PostgresTestDatabase : IAsyncDisposable
+{
+    private readonly string _adminConnectionString;
+
+    private PostgresTestDatabase(string adminConnectionString, string name, string connectionString)
+    {
+        _adminConnectionString = adminConnectionString;
+        Name = name;
+        ConnectionString = connectionString;
+    }
+
+    /// <summary>The database's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Connection string to this database.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Creates a fresh database, or stops the test through <see cref="ServiceGate"/> when the server is unreachable.</summary>
+    public static async Task<PostgresTestDatabase> CreateAsync(string prefix = "sync_test")
+    {
+        var admin = new NpgsqlConnectionStringBuilder(TestSettings.Postgres) { Timeout = 5, Pooling = false };
+        var name = $"{prefix}_{Guid.NewGuid():N}";
+        try
+        {
+            await using var connection = new NpgsqlConnection(admin.ConnectionString);
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException ex)
+        {
+            ServiceGate.Unavailable($"PostgreSQL at {admin.Host}:{admin.Port}", ex.Message);
+        }
+
+        var own = new NpgsqlConnectionStringBuilder(TestSettings.Postgres) { Database = name };
+        return new PostgresTestDatabase(admin.ConnectionString, name, own.ConnectionString);
+    }
+
+    /// <summary>Drops the database, closing whatever connections are still open to it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(_adminConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
