@@ -2,7 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sync.Contracts;
 using Sync.Core;
-using Sync.IntegrationTests.Infrastructure;
+using Sync.Testing;
 
 namespace Sync.IntegrationTests.Foundation;
 

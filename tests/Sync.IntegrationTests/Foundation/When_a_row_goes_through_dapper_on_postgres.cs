@@ -1,6 +1,6 @@
 using Dapper;
 using Npgsql;
-using Sync.IntegrationTests.Infrastructure;
+using Sync.Testing;
 
 namespace Sync.IntegrationTests.Foundation;
 

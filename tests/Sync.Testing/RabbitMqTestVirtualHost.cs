@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
-namespace Sync.IntegrationTests.Infrastructure;
+namespace Sync.Testing;
 
 /// <summary>
 /// A virtual host of its own for one fixture, created through the management API and deleted afterwards, so

@@ -1,4 +1,4 @@
-namespace Sync.IntegrationTests.Infrastructure;
+namespace Sync.Testing;
 
 /// <summary>
 /// The one place every test takes its connection settings from. Each has an environment override; the defaults

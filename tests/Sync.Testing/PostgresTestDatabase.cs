@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Sync.IntegrationTests.Infrastructure;
+namespace Sync.Testing;
 
 /// <summary>A database of its own for one fixture, created on the configured server and dropped afterwards.</summary>
 public sealed class PostgresTestDatabase : IAsyncDisposable

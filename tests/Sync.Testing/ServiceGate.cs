@@ -1,4 +1,4 @@
-namespace Sync.IntegrationTests.Infrastructure;
+namespace Sync.Testing;
 
 /// <summary>
 /// What a test does when a service it needs cannot be reached: under CI the run fails loudly; elsewhere the test

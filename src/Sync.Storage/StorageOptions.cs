@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sync.Storage;
+
+/// <summary>The database Sync keeps its state in. Bound from the <c>Sync:Storage</c> section.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Sync:Storage";
+
+    /// <summary>Which database server: <see cref="DatabaseProvider.SqlServer"/> (production default) or <see cref="DatabaseProvider.PostgreSql"/>.</summary>
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.SqlServer;
+
+    /// <summary>ADO.NET connection string of the provider's driver.</summary>
+    [Required]
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Apply pending migrations when a host starts (default true); otherwise run <c>sync-admin migrate</c>.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>Per-command timeout in seconds (default 30).</summary>
+    [Range(1, 3600)]
+    public int CommandTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// AES-256-GCM keys that encrypt tokens at rest: key id → base64 of 32 random bytes. Every ciphertext stores the id of
+    /// the key that made it, so old keys stay readable while <see cref="ActiveKeyId"/> names the one new ciphertexts use.
+    /// </summary>
+    public Dictionary<string, string> EncryptionKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The key id new ciphertexts are made with; must name an entry of <see cref="EncryptionKeys"/>.</summary>
+    public string ActiveKeyId { get; set; } = "";
+}
+
+/// <summary>The database servers Sync supports.</summary>
+public enum DatabaseProvider
+{
+    /// <summary>Microsoft SQL Server through Microsoft.Data.SqlClient.</summary>
+    SqlServer,
+
+    /// <summary>PostgreSQL through Npgsql.</summary>
+    PostgreSql,
+}
