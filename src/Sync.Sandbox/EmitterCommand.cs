@@ -72,7 +72,7 @@ public static class EmitterCommand
 
     private static Command EmitCommand()
     {
-        var target = new Option<Uri>("--target") { Description = "URL to POST every webhook to", Required = true };
+        var target = new Option<string>("--target") { Description = "URL to POST every webhook to", Required = true };
         var kind = new Option<string>("--kind") { Description = "source (Standard Webhooks, HMAC) or platform (Ed25519 X-GHL-Signature)", DefaultValueFactory = _ => "source" };
         kind.AcceptOnlyFromAmong("source", "platform");
         var count = new Option<int>("--count") { Description = "Events to generate", DefaultValueFactory = _ => 1000 };
@@ -144,7 +144,7 @@ public static class EmitterCommand
                 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrent });
                 var emitter = new WebhookEmitter(http, signer, new EmitterOptions
                 {
-                    Target = result.GetValue(target)!,
+                    Target = new Uri(result.GetValue(target)!, UriKind.Absolute),
                     Rate = result.GetValue(rate),
                     Concurrency = concurrent,
                     DuplicatePercent = result.GetValue(duplicates),
