@@ -258,7 +258,7 @@ internal sealed class ContactEndpoints(SandboxState state)
 
         var page = state.Contacts.ListLegacy(locationId, limit, startAfterId, startAfter);
         var last = page.Contacts.Count > 0 ? page.Contacts[^1] : null;
-        var lastMs = last is null ? (long?)null : DateTimeOffset.Parse(last.DateAdded, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+        var lastMs = last?.DateAddedMs;
         var currentPage = (page.Start / limit) + 1;
         string? next = null;
         if (page.HasMore && last is not null)

@@ -97,6 +97,7 @@ internal sealed class Contact
         Tags = [.. Tags],
         CustomFields = CustomFields.Count == 0 ? [] : [.. CustomFields.Select(p => new CustomFieldView(p.Key, p.Value))],
         DateAdded = DateAdded,
+        DateAddedMs = DateAddedMs,
         DateUpdated = DateUpdated,
         SearchAfter = withCursor ? [DateAddedMs, Id] : null,
     };
@@ -188,6 +189,10 @@ public sealed record ContactView
 
     /// <summary>Creation time, ISO-8601 UTC with milliseconds.</summary>
     public required string DateAdded { get; init; }
+
+    /// <summary>Creation time in epoch milliseconds (the legacy list's <c>startAfter</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long DateAddedMs { get; init; }
 
     /// <summary>Last change, ISO-8601 UTC with milliseconds.</summary>
     public required string DateUpdated { get; init; }
