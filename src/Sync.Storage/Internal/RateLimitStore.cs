@@ -87,8 +87,8 @@ internal sealed class PostgreSqlRateLimitStore(StorageDatabase database, TimePro
     protected override async Task<TakeState> TakeAsync(object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await Database.OpenAsync(cancellationToken);
-        var taken = await connection.QueryAsync<DateTimeOffset>(Database.Command(PostgreSqlStatements.RateLimitTryTake, parameters, transaction: null, cancellationToken));
-        if (taken.Any())
+        var taken = await connection.ExecuteAsync(Database.Command(PostgreSqlStatements.RateLimitTryTake, parameters, transaction: null, cancellationToken));
+        if (taken == 1)
         {
             return new TakeState { Granted = true };
         }

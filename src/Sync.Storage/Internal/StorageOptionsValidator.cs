@@ -37,6 +37,13 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add($"{Section}:ConnectionString is not a valid {options.Provider} connection string: {problem}");
         }
 
+        if (options.Provider == DatabaseProvider.SqlServer && IsGlobalizationInvariant())
+        {
+            failures.Add($"{Section}:Provider is SqlServer, but this process runs in globalization-invariant mode, which " +
+                         "Microsoft.Data.SqlClient refuses: set <InvariantGlobalization>false</InvariantGlobalization> in the host's " +
+                         "project file and make sure ICU is installed (Debian: libicu72).");
+        }
+
         ValidateKeys(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
@@ -76,6 +83,17 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             failures.Add($"{Section}:ActiveKeyId '{options.ActiveKeyId}' is not among EncryptionKeys ({string.Join(", ", options.EncryptionKeys.Keys)}).");
         }
+    }
+
+    private static bool IsGlobalizationInvariant()
+    {
+        if (AppContext.TryGetSwitch("System.Globalization.Invariant", out var invariant))
+        {
+            return invariant;
+        }
+
+        var variable = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT");
+        return variable == "1" || string.Equals(variable, "true", StringComparison.OrdinalIgnoreCase);
     }
 
     private static string? ConnectionStringProblem(DatabaseProvider provider, string connectionString)

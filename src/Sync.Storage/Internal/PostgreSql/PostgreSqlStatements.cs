@@ -319,7 +319,7 @@ internal static class PostgreSqlStatements
     /// <summary>
     /// Takes permits atomically: starts a new window when the current one ended (<c>window_started_at &lt;= @WindowCutoff</c>,
     /// the cutoff being now − window), and takes only if not blocked and the window stays within <c>@Limit</c>.
-    /// Returns a row when granted, none when refused.
+    /// One row affected when granted, none when refused.
     /// </summary>
     public const string RateLimitTryTake = $"""
         INSERT INTO {Tables.RateLimits} AS r (app, location_id, window_started_at, permits_taken, blocked_until)
@@ -329,7 +329,6 @@ internal static class PostgreSqlStatements
             permits_taken = CASE WHEN r.window_started_at <= @WindowCutoff THEN 0 ELSE r.permits_taken END + @Permits
         WHERE (r.blocked_until IS NULL OR r.blocked_until <= @Now)
           AND CASE WHEN r.window_started_at <= @WindowCutoff THEN 0 ELSE r.permits_taken END + @Permits <= @Limit
-        RETURNING r.window_started_at AS WindowStartedAt
         """;
 
     public const string RateLimitGet = $"""

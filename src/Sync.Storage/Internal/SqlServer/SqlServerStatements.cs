@@ -177,12 +177,15 @@ internal static class SqlServerStatements
         WHERE location_id = @LocationId AND key_kind = @Kind AND key_value = @Value;
         """;
 
-    /// <summary><c>@Keys</c> is a JSON array of objects with <c>kind</c> and <c>value</c>.</summary>
+    /// <summary>
+    /// <c>@Keys</c> is a JSON array of objects with <c>kind</c> and <c>value</c>. OPENJSON's columns take the database's
+    /// collation, so the comparison with the binary-collated key names its collation.
+    /// </summary>
     public const string ContactKeysFindMany = $"""
         SELECT k.key_kind AS Kind, k.key_value AS Value, k.contact_id AS ContactId
         FROM {Tables.ContactKeys} AS k
         INNER JOIN OPENJSON(@Keys) WITH (kind nvarchar(16) '$.kind', value nvarchar(320) '$.value') AS q
-            ON k.key_kind = q.kind AND k.key_value = q.value
+            ON k.key_kind = q.kind AND k.key_value = q.value COLLATE Latin1_General_100_BIN2
         WHERE k.location_id = @LocationId
         ORDER BY k.key_kind, k.key_value;
         """;
