@@ -78,9 +78,9 @@ internal sealed partial class DatabaseMigrator(StorageDatabase database, ILogger
 
     public async Task<IReadOnlyList<string>> GetPendingScriptsAsync(CancellationToken cancellationToken)
     {
-        await using (var connection = await database.OpenAsync(cancellationToken))
+        // Open (and close) a connection first so an unreachable database fails here with the driver's own error.
+        await using (await database.OpenAsync(cancellationToken))
         {
-            await connection.ExecuteAsync(database.Command(EnsureSchemaStatement, null, transaction: null, cancellationToken));
         }
 
         var engine = BuildEngine();

@@ -44,6 +44,7 @@ public abstract class Concurrency_contract : StorageFixture
         })).ToList();
         var claims = await Task.WhenAll(relays);
 
+        await TestContext.Out.WriteLineAsync($"claims per relay: {string.Join(", ", claims.Select(c => c.Count))}");
         var all = claims.SelectMany(c => c).ToList();
         var unsent = await QueryRawAsync<int>("SELECT COUNT(*) FROM sync.outbox WHERE sent_at IS NULL");
         using (Assert.EnterMultipleScope())

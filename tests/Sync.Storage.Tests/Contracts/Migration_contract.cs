@@ -1,5 +1,7 @@
+using Microsoft.Data.SqlClient;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using Sync.Storage.Internal;
 using Sync.Storage.Tests.Infrastructure;
 
@@ -98,6 +100,38 @@ public abstract class Migration_contract : StorageFixture
         Assert.That(pending, Is.EqualTo(DatabaseMigrator.ScriptNames(Provider)));
     }
 
+    [Test]
+    public async Task Should_create_a_missing_database_when_told_to()
+    {
+        var name = $"sync_storage_created_{Guid.NewGuid():N}";
+        var connectionString = Provider == DatabaseProvider.PostgreSql
+            ? new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Database = name }.ConnectionString
+            : new SqlConnectionStringBuilder(Database.ConnectionString) { InitialCatalog = name }.ConnectionString;
+        var services = new ServiceCollection();
+        services.AddSyncStorage(options =>
+        {
+            options.Provider = Provider;
+            options.ConnectionString = connectionString;
+            options.CreateDatabaseIfMissing = true;
+            options.EncryptionKeys["k1"] = Keys["k1"];
+            options.ActiveKeyId = "k1";
+        });
+        var provider = services.BuildServiceProvider();
+        IReadOnlyList<string> tables;
+        try
+        {
+            await provider.GetRequiredService<IDatabaseMigrator>().MigrateAsync(None);
+            tables = await ListTablesAsync(provider.GetRequiredService<IUnitOfWorkFactory>());
+        }
+        finally
+        {
+            await provider.DisposeAsync();
+            await DropAsync(name);
+        }
+
+        Assert.That(tables, Is.SupersetOf(Tables.All));
+    }
+
     private ServiceProvider Build(TestDatabase database)
     {
         var services = new ServiceCollection();
@@ -121,6 +155,28 @@ public abstract class Migration_contract : StorageFixture
     {
         var services = Build(database);
         return await ListTablesAsync(services.GetRequiredService<IUnitOfWorkFactory>());
+    }
+
+    private async Task DropAsync(string name)
+    {
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(Database.ConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        else
+        {
+            SqlConnection.ClearAllPools();
+            await using var connection = new SqlConnection(Database.ConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new SqlCommand(
+                $"IF DB_ID(N'{name}') IS NOT NULL BEGIN ALTER DATABASE [{name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [{name}]; END",
+                connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 
     internal static async Task<IReadOnlyList<string>> ListTablesAsync(IUnitOfWorkFactory factory)
