@@ -5,7 +5,8 @@ namespace Sync.Storage.Internal.SqlServer;
 /// <see cref="Tables"/>; id lists travel as one JSON array parameter read with <c>OPENJSON</c>. Upserts never use a
 /// bare <c>MERGE</c>: they are <c>UPDATE … WITH (UPDLOCK, SERIALIZABLE)</c> then <c>INSERT</c> when nothing was
 /// updated, run inside a transaction so the key-range lock covers both. A test parses every constant here with the
-/// T-SQL parser.
+/// T-SQL parser. Statements whose affected-row count the stores read start with <c>SET NOCOUNT OFF</c>, so a server
+/// configured to default to NOCOUNT cannot turn "one row inserted" into "no rows".
 /// </summary>
 internal static class SqlServerStatements
 {
@@ -38,6 +39,7 @@ internal static class SqlServerStatements
 
     /// <summary>Inserts unless present; the range lock makes a concurrent insert of the same key wait, then see it.</summary>
     public const string InboxInsertIfNew = $"""
+        SET NOCOUNT OFF;
         INSERT INTO {Tables.Inbox} (consumer, message_id, processed_at)
         SELECT @Consumer, @MessageId, @ProcessedAt
         WHERE NOT EXISTS (
@@ -52,6 +54,7 @@ internal static class SqlServerStatements
         """;
 
     public const string InboxPurgeBatch = $"""
+        SET NOCOUNT OFF;
         DELETE TOP (@BatchSize) FROM {Tables.Inbox} WHERE processed_at < @ProcessedBefore;
         """;
 
@@ -98,6 +101,7 @@ internal static class SqlServerStatements
         """;
 
     public const string OutboxPurgeSentBatch = $"""
+        SET NOCOUNT OFF;
         DELETE TOP (@BatchSize) FROM {Tables.Outbox} WHERE sent_at IS NOT NULL AND sent_at < @SentBefore;
         """;
 
@@ -133,6 +137,7 @@ internal static class SqlServerStatements
         """;
 
     public const string InstallationAcquireLease = $"""
+        SET NOCOUNT OFF;
         UPDATE {Tables.Installations}
         SET refresh_lease_owner = @Owner, refresh_lease_until = @LeaseUntil
         WHERE location_id = @LocationId
@@ -155,6 +160,7 @@ internal static class SqlServerStatements
 
     /// <summary>Replaces the tokens only if nobody wrote the row since it was read (optimistic, by row version).</summary>
     public const string InstallationReplaceTokens = $"""
+        SET NOCOUNT OFF;
         UPDATE {Tables.Installations}
         SET access_token = @AccessToken, refresh_token = @RefreshToken, row_version = row_version + 1
         WHERE location_id = @LocationId AND row_version = @RowVersion;
@@ -244,12 +250,14 @@ internal static class SqlServerStatements
         """;
 
     public const string ContactDelete = $"""
+        SET NOCOUNT OFF;
         DELETE FROM {Tables.ContactKeys} WHERE location_id = @LocationId AND contact_id = @ContactId;
         DELETE FROM {Tables.ContactVersions} WHERE location_id = @LocationId AND contact_id = @ContactId;
         DELETE FROM {Tables.ContactTagVersions} WHERE location_id = @LocationId AND contact_id = @ContactId;
         """;
 
     public const string ContactIndexDeleteLocation = $"""
+        SET NOCOUNT OFF;
         DELETE FROM {Tables.ContactKeys} WHERE location_id = @LocationId;
         DELETE FROM {Tables.ContactVersions} WHERE location_id = @LocationId;
         DELETE FROM {Tables.ContactTagVersions} WHERE location_id = @LocationId;
