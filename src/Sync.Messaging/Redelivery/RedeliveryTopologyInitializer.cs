@@ -17,7 +17,7 @@ public sealed partial class RedeliveryTopologyInitializer(
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var settings = rabbit.Value;
+        var settings = rabbit.Value.Resolve();
         var factory = new ConnectionFactory
         {
             HostName = settings.Host,
@@ -26,6 +26,7 @@ public sealed partial class RedeliveryTopologyInitializer(
             UserName = settings.Username,
             Password = settings.Password,
             ClientProvidedName = "sync-topology",
+            Ssl = { Enabled = settings.UseTls, ServerName = settings.Host },
         };
 
         for (var attempt = 1; ; attempt++)

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sync.HoopAi.OAuth;
+
+namespace Sync.HoopAi;
+
+/// <summary>Registers the HoopAI API pieces.</summary>
+public static class HoopAiServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="HoopAiOptions"/> from <c>Sync:HoopAi</c> (validated at start) and registers
+    /// <see cref="HoopAiOAuthClient"/> as a typed <see cref="HttpClient"/> on <see cref="HoopAiOptions.BaseUrl"/>.
+    /// </summary>
+    public static IServiceCollection AddSyncHoopAi(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<HoopAiOptions>()
+            .Bind(configuration.GetSection(HoopAiOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddHttpClient<HoopAiOAuthClient>((provider, http) =>
+        {
+            var options = provider.GetRequiredService<IOptions<HoopAiOptions>>().Value;
+            var baseUrl = options.BaseUrl.ToString();
+            http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+            http.Timeout = options.Timeout;
+        });
+        return services;
+    }
+}
