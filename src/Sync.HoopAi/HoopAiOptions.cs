@@ -25,6 +25,26 @@ public sealed class HoopAiOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The API version every call sends in the <c>Version</c> header (default <c>2021-07-28</c>).</summary>
+    [Required]
+    public string ApiVersion { get; set; } = "2021-07-28";
+
+    /// <summary>How long before its expiry an access token is refreshed (default 5 minutes).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "12:00:00")]
+    public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long one process may hold an installation's refresh lease (default 30 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan TokenRefreshLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Quick in-process retries of a transient API failure (5xx, timeout) before the message is redelivered later (default 2).</summary>
+    [Range(0, 5)]
+    public int TransientRetries { get; set; } = 2;
+
+    /// <summary>The name rate-limit budgets are kept under: the API counts per app and location (default <c>sync</c>).</summary>
+    [Required]
+    public string AppId { get; set; } = "sync";
+
     /// <summary>True when both client credentials are configured.</summary>
     public bool HasClientCredentials => ClientId.Length > 0 && ClientSecret.Length > 0;
 
