@@ -45,6 +45,31 @@ public sealed class HoopAiOptions : IValidatableObject
     [Required]
     public string AppId { get; set; } = "sync";
 
+    /// <summary>
+    /// Pace calls per location across every worker process (default true). Off only where the API's limit is off too,
+    /// e.g. a benchmark against the sandbox without limits.
+    /// </summary>
+    public bool RateLimitEnabled { get; set; } = true;
+
+    /// <summary>Calls per <see cref="RateLimitInterval"/> and location until the API's headers say otherwise (default 100).</summary>
+    [Range(1, 100_000)]
+    public int RateLimitMax { get; set; } = 100;
+
+    /// <summary>The burst interval until the API's headers say otherwise (default 10 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan RateLimitInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Share of the announced limit kept in reserve for clock and network jitter (default 0.02).</summary>
+    [Range(0.0, 0.5)]
+    public double RateLimitHeadroom { get; set; } = 0.02;
+
+    /// <summary>
+    /// The longest a call waits for its slot (default 5 seconds); a longer wait gives the message back to the queue's
+    /// wait tiers instead of holding a consumer.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RateLimitMaxWait { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>True when both client credentials are configured.</summary>
     public bool HasClientCredentials => ClientId.Length > 0 && ClientSecret.Length > 0;
 

@@ -10,4 +10,7 @@ public interface IAccessTokenProvider
     /// <summary>The API refused <paramref name="rejectedToken"/> (401): a newer token if another process already got one, else a refreshed one.</summary>
     /// <exception cref="Core.SyncFailureException">The token cannot be renewed (authentication).</exception>
     ValueTask<string> RenewRejectedAsync(string locationId, string rejectedToken, CancellationToken cancellationToken);
+
+    /// <summary>Drops whatever this process holds of a location's token (after an uninstall or a rotation).</summary>
+    void Forget(string locationId);
 }

@@ -64,7 +64,7 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
         return await RefreshIfNeededAsync(locationId, rejectedToken, cancellationToken);
     }
 
-    /// <summary>Forgets a location's cached token (after an uninstall or an operator's rotation).</summary>
+    /// <inheritdoc />
     public void Forget(string locationId) => _cache.TryRemove(locationId, out _);
 
     /// <inheritdoc />

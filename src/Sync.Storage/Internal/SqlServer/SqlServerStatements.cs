@@ -7,7 +7,7 @@ namespace Sync.Storage.Internal.SqlServer;
 /// updated, run inside a transaction so the key-range lock covers both. A test parses every constant here with the
 /// T-SQL parser.
 /// </summary>
-internal static class SqlServerStatements
+internal static partial class SqlServerStatements
 {
     // ---------------------------------------------------------------- schema and migrations
 
@@ -58,8 +58,8 @@ internal static class SqlServerStatements
     // ---------------------------------------------------------------- outbox
 
     public const string OutboxEnqueue = $"""
-        INSERT INTO {Tables.Outbox} (message_id, message_type, destination, body, headers, created_at, available_at, attempts)
-        VALUES (@MessageId, @MessageType, @Destination, @Body, @Headers, @CreatedAt, @AvailableAt, 0);
+        INSERT INTO {Tables.Outbox} (message_id, message_type, destination, body, headers, created_at, available_at, attempts, location_id)
+        VALUES (@MessageId, @MessageType, @Destination, @Body, @Headers, @CreatedAt, @AvailableAt, 0, @LocationId);
         """;
 
     /// <summary>
