@@ -61,28 +61,28 @@ public sealed partial class WebhookReceivedConsumer(
 
     private async Task<string> UpsertAsync(Guid messageId, ContactUpsertRequested upsert, CancellationToken cancellationToken)
     {
-        var fields = upsert.Fields;
         await using var unitOfWork = await database.BeginAsync(cancellationToken);
         if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
         {
             return "duplicate";
         }
 
-        // The guard is keyed by the upsert's own identity (email, else phone: what the API matches by), so it also holds
-        // for a contact not created yet; its row lock serialises concurrent events for one contact until this commits.
-        if (!await index.TryAdvanceContactAsync(unitOfWork, upsert.LocationId, KeyGuard(fields), upsert.OccurredAt, cancellationToken))
+        // Only the fields no newer event has set are applied (the guard rows stay locked until commit, so concurrent
+        // events for one contact apply one after the other); an upsert older than the contact's deletion sets nothing.
+        var fresh = await ContactGuard.AdvanceUpsertAsync(index, unitOfWork, upsert, cancellationToken);
+        if (fresh is null)
         {
             await unitOfWork.CommitAsync(cancellationToken);
             return "stale";
         }
 
-        var result = await api.UpsertContactAsync(upsert.LocationId, fields, cancellationToken);
+        var result = await api.UpsertContactAsync(upsert.LocationId, fresh, cancellationToken);
         var contactId = result.Contact.Id;
-        await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, KeysOf(fields, contactId), cancellationToken);
+        await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, KeysOf(upsert.Fields, contactId), cancellationToken);
         if (upsert.TagsToAdd.Count > 0)
         {
             var command = new ChangeContactTags(upsert.LocationId,
-                new ContactReference(contactId, fields.Email, fields.Phone, fields.ExternalId),
+                new ContactReference(contactId, upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId),
                 Contracts.TagOperation.Add, upsert.TagsToAdd, upsert.OccurredAt, upsert.EventId);
             await outbox.EnqueueAsync(unitOfWork, [ToOutbox(messageId, command)], cancellationToken);
         }
@@ -121,10 +121,7 @@ public sealed partial class WebhookReceivedConsumer(
             return "duplicate";
         }
 
-        var guard = delete.Contact.Email is null && delete.Contact.Phone is null
-            ? null
-            : KeyGuard(new ContactFields { Email = delete.Contact.Email, Phone = delete.Contact.Phone });
-        if (guard is not null && !await index.TryAdvanceContactAsync(unitOfWork, delete.LocationId, guard, delete.OccurredAt, cancellationToken))
+        if (!await ContactGuard.AdvanceDeleteAsync(index, unitOfWork, delete, cancellationToken))
         {
             await unitOfWork.CommitAsync(cancellationToken);
             return "stale";
@@ -212,11 +209,7 @@ public sealed partial class WebhookReceivedConsumer(
         return found.Count == 0 ? null : found[0].ContactId;
     }
 
-    /// <summary>The staleness-guard id of a contact addressed by its match keys.</summary>
-    internal static string KeyGuard(ContactFields fields) =>
-        fields.Email is { } email ? "email:" + email : "phone:" + (fields.Phone ?? throw new InvalidEventException("A contact needs an email or phone."));
-
-    private static List<ContactKeyEntry> KeysOf(ContactFields fields, string contactId)
+    internal static List<ContactKeyEntry> KeysOf(ContactFields fields, string contactId)
     {
         var keys = new List<ContactKeyEntry>(3);
         if (fields.Email is { } email)
