@@ -14,6 +14,12 @@ public enum FailureKind
 
     /// <summary>5xx, timeouts, connection failures: back off 1, 2, 4, 8 s, then dead-letter.</summary>
     Transient,
+
+    /// <summary>
+    /// Something the work depends on is not there yet (e.g. a tag change for a contact whose creating event is still
+    /// queued): wait, with growing delays, without using up the transient retries; dead-letter only after a long wait.
+    /// </summary>
+    Waiting,
 }
 
 /// <summary>Maps API answers to <see cref="FailureKind"/> and holds the retry schedule.</summary>

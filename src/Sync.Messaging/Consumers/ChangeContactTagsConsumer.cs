@@ -74,32 +74,43 @@ public sealed partial class ChangeContactTagsConsumer(
             }
         }
 
-        // Per contact and operation, the tags to apply; contacts with the same set share a call.
+        // Per contact and operation, the tags to apply. The calls are planned per (operation, tag set) or per
+        // (operation, tag), whichever needs fewer: contacts with the same set share a call, or each tag gets one call
+        // for every contact that needs it.
         var perContact = latest
             .GroupBy(e => (e.Key.Contact, e.Value.Operation))
             .Select(g => (g.Key.Contact, g.Key.Operation, Tags: g.Select(e => e.Key.Tag).Order(StringComparer.Ordinal).ToArray()))
             .ToList();
+        var max = options.Value.BulkMaxContacts;
+        List<BulkCall> bySet = [.. perContact
+            .GroupBy(c => (c.Operation, Set: string.Join('\n', c.Tags)))
+            .Select(g => new BulkCall(g.Key.Operation, g.First().Tags, [.. g.Select(c => c.Contact)]))];
+        List<BulkCall> byTag = [.. perContact
+            .SelectMany(c => c.Tags.Select(tag => (c.Operation, Tag: tag, c.Contact)))
+            .GroupBy(x => (x.Operation, x.Tag))
+            .Select(g => new BulkCall(g.Key.Operation, [g.Key.Tag], [.. g.Select(x => x.Contact)]))];
+        var plan = CallsNeeded(byTag, max) < CallsNeeded(bySet, max) ? byTag : bySet;
+
         var failures = new Dictionary<(string Contact, TagOperation Operation), Exception>();
         var calls = 0;
-        foreach (var group in perContact.GroupBy(c => (c.Operation, Set: string.Join('\n', c.Tags))))
+        foreach (var call in plan)
         {
-            var tags = group.First().Tags;
-            foreach (var chunk in group.Select(c => c.Contact).Chunk(options.Value.BulkMaxContacts))
+            foreach (var chunk in call.Contacts.Chunk(max))
             {
                 calls++;
                 try
                 {
-                    var result = await api.BulkUpdateTagsAsync(locationId, group.Key.Operation, chunk, tags, cancellationToken);
+                    var result = await api.BulkUpdateTagsAsync(locationId, call.Operation, chunk, call.Tags, cancellationToken);
                     foreach (var outcome in result.Outcomes.Where(o => !o.Succeeded))
                     {
-                        failures[(outcome.ContactId, group.Key.Operation)] = ContactFailure(outcome);
+                        failures[(outcome.ContactId, call.Operation)] = ContactFailure(outcome, call);
                     }
                 }
                 catch (SyncFailureException ex)
                 {
                     foreach (var contact in chunk)
                     {
-                        failures[(contact, group.Key.Operation)] = ex;
+                        failures[(contact, call.Operation)] = ex;
                     }
                 }
             }
@@ -164,7 +175,7 @@ public sealed partial class ChangeContactTagsConsumer(
             var contact = item.Message.Contact;
             if (contact.Email is null && contact.Phone is null)
             {
-                item.Failure = new SyncFailureException(FailureKind.Transient,
+                item.Failure = new SyncFailureException(FailureKind.Waiting,
                     $"No contact is known for external id {contact.ExternalId} in location {locationId} yet.");
                 continue;
             }
@@ -174,7 +185,7 @@ public sealed partial class ChangeContactTagsConsumer(
                 var match = await api.FindDuplicateAsync(locationId, contact.Email, contact.Phone, cancellationToken);
                 if (match is null)
                 {
-                    item.Failure = new SyncFailureException(FailureKind.Transient,
+                    item.Failure = new SyncFailureException(FailureKind.Waiting,
                         $"No contact matches {(contact.Email is null ? "the phone" : "the email")} in location {locationId} yet.");
                     continue;
                 }
@@ -219,15 +230,17 @@ public sealed partial class ChangeContactTagsConsumer(
     }
 
     // A contact the API refused inside a bulk call: a contact that is gone or belongs elsewhere will not get better.
-    private static SyncFailureException ContactFailure(BulkTagOutcome outcome)
+    private static SyncFailureException ContactFailure(BulkTagOutcome outcome, BulkCall call)
     {
         var message = outcome.Message ?? "the bulk call failed for this contact";
         var permanent = message.Contains("not found", StringComparison.OrdinalIgnoreCase)
                         || message.Contains("location", StringComparison.OrdinalIgnoreCase)
                         || message.Contains("invalid", StringComparison.OrdinalIgnoreCase);
         return new SyncFailureException(permanent ? FailureKind.Permanent : FailureKind.Transient,
-            $"Bulk tag update failed for contact {outcome.ContactId}: {message}");
+            $"Bulk tag {call.Operation.ToString().ToLowerInvariant()} [{string.Join(',', call.Tags)}] failed for contact {outcome.ContactId}: {message}");
     }
+
+    private static int CallsNeeded(List<BulkCall> plan, int max) => plan.Sum(c => (c.Contacts.Length + max - 1) / max);
 
     private static StoredTagOperation ToStored(TagOperation operation) =>
         operation == TagOperation.Add ? StoredTagOperation.Add : StoredTagOperation.Remove;
@@ -235,6 +248,8 @@ public sealed partial class ChangeContactTagsConsumer(
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information,
         Message = "Tag batch location {LocationId}: {Messages} commands, {Calls} bulk calls; {Applied} applied, {Stale} stale, {Duplicates} duplicates, {Deferred} deferred, {DeadLettered} dead-lettered")]
     private partial void LogBatch(string locationId, int messages, int calls, int applied, int stale, int duplicates, int deferred, int deadLettered);
+
+    private sealed record BulkCall(TagOperation Operation, string[] Tags, string[] Contacts);
 
     private sealed class Item(ConsumeContext<ChangeContactTags> context, Guid messageId)
     {

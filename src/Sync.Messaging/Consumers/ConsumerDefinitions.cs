@@ -60,6 +60,7 @@ public sealed class ChangeContactTagsConsumerDefinition : ConsumerDefinition<Cha
         consumerConfigurator.Options<BatchOptions>(o => o
             .SetMessageLimit(batch)
             .SetTimeLimit(_options.TagBatchTimeLimit)
+            .SetTimeLimitStart(BatchTimeLimitStart.FromLast)
             .SetConcurrencyLimit(concurrency)
             .GroupBy<ChangeContactTags, string>(m => m.Message.LocationId));
     }

@@ -70,15 +70,17 @@ public sealed partial class WebhookReceivedConsumer(
         // Only the fields no newer event has set are applied (the guard rows stay locked until commit, so concurrent
         // events for one contact apply one after the other); an upsert older than the contact's deletion sets nothing.
         var fresh = await ContactGuard.AdvanceUpsertAsync(index, unitOfWork, upsert, cancellationToken);
-        if (fresh is null)
+        string? contactId = null;
+        var outcome = "stale";
+        if (fresh is not null)
         {
-            await unitOfWork.CommitAsync(cancellationToken);
-            return "stale";
+            var result = await api.UpsertContactAsync(upsert.LocationId, fresh, cancellationToken);
+            contactId = result.Contact.Id;
+            await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, KeysOf(upsert.Fields, contactId), cancellationToken);
+            outcome = result.Created ? "created" : "updated";
         }
 
-        var result = await api.UpsertContactAsync(upsert.LocationId, fresh, cancellationToken);
-        var contactId = result.Contact.Id;
-        await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, KeysOf(upsert.Fields, contactId), cancellationToken);
+        // Tags have guards of their own: an upsert whose fields are all stale may still add tags no newer event removed.
         if (upsert.TagsToAdd.Count > 0)
         {
             var command = new ChangeContactTags(upsert.LocationId,
@@ -88,7 +90,7 @@ public sealed partial class WebhookReceivedConsumer(
         }
 
         await unitOfWork.CommitAsync(cancellationToken);
-        return result.Created ? "created" : "updated";
+        return outcome;
     }
 
     private async Task<string> ChangeTagsAsync(Guid messageId, ContactTagsChangeRequested change, CancellationToken cancellationToken)
@@ -109,12 +111,6 @@ public sealed partial class WebhookReceivedConsumer(
 
     private async Task<string> DeleteAsync(Guid messageId, ContactDeleteRequested delete, CancellationToken cancellationToken)
     {
-        var contactId = await FindContactIdAsync(delete.LocationId, delete.Contact, cancellationToken);
-        if (contactId is null && (delete.Contact.Email is not null || delete.Contact.Phone is not null))
-        {
-            contactId = (await api.FindDuplicateAsync(delete.LocationId, delete.Contact.Email, delete.Contact.Phone, cancellationToken))?.Id;
-        }
-
         await using var unitOfWork = await database.BeginAsync(cancellationToken);
         if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
         {
@@ -125,6 +121,13 @@ public sealed partial class WebhookReceivedConsumer(
         {
             await unitOfWork.CommitAsync(cancellationToken);
             return "stale";
+        }
+
+        // Looked up only now, under the guard's locks: an upsert of the same contact in flight has committed by now.
+        var contactId = await FindContactIdAsync(delete.LocationId, delete.Contact, cancellationToken);
+        if (contactId is null && (delete.Contact.Email is not null || delete.Contact.Phone is not null))
+        {
+            contactId = (await api.FindDuplicateAsync(delete.LocationId, delete.Contact.Email, delete.Contact.Phone, cancellationToken))?.Id;
         }
 
         if (contactId is null)

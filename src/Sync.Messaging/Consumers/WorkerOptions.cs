@@ -24,7 +24,10 @@ public sealed class WorkerOptions
     [Range(1, 10_000)]
     public int TagBatchMessageLimit { get; set; } = 100;
 
-    /// <summary>How long a batch waits to fill before it is processed anyway (default 1 s).</summary>
+    /// <summary>
+    /// A batch is processed when it is full, or when no further command for its location arrived for this long
+    /// (default 1 s): while commands keep coming the batch keeps filling, so bulk calls carry many contacts.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan TagBatchTimeLimit { get; set; } = TimeSpan.FromSeconds(1);
 

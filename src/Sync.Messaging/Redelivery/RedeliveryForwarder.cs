@@ -17,6 +17,9 @@ public sealed partial class RedeliveryForwarder
     /// <summary>Header counting the delayed redeliveries of transient failures.</summary>
     public const string TransientRedeliveriesHeader = "Sync-Transient-Redeliveries";
 
+    /// <summary>Header counting the waits for a missing prerequisite.</summary>
+    public const string WaitDeferralsHeader = "Sync-Wait-Deferrals";
+
     /// <summary>Header counting the waits for a rate limit.</summary>
     public const string RateLimitDeferralsHeader = "Sync-RateLimit-Deferrals";
 
@@ -76,6 +79,22 @@ public sealed partial class RedeliveryForwarder
                 var wait = FailureClassifier.RetryAfter(exception) ?? TimeSpan.FromSeconds(_options.DefaultRateLimitWaitSeconds);
                 await ForwardAsync(context, wait, RateLimitDeferralsHeader, done + 1);
                 LogDeferred(context.MessageId, typeof(T).Name, kind, _tiers.RoundUp(wait), done + 1);
+                return true;
+            }
+
+            case FailureKind.Waiting:
+            {
+                var done = Count(context, WaitDeferralsHeader);
+                if (done >= _options.MaxWaitDeferrals)
+                {
+                    LogRetriesExhausted(context.MessageId, typeof(T).Name, done);
+                    return false;
+                }
+
+                // 2, 4, 8 … seconds up to the cap: what it waits for usually arrives soon, and is seen soon after.
+                var wait = _tiers.RoundUp(TimeSpan.FromSeconds(Math.Min(1 << Math.Min(done + 1, 20), _options.MaxWaitDelaySeconds)));
+                await ForwardAsync(context, wait, WaitDeferralsHeader, done + 1);
+                LogDeferred(context.MessageId, typeof(T).Name, kind, wait, done + 1);
                 return true;
             }
 

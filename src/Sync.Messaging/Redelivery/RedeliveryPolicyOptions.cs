@@ -23,6 +23,17 @@ public sealed class RedeliveryPolicyOptions : IValidatableObject
     [Range(1, 100_000)]
     public int MaxRateLimitDeferrals { get; set; } = 200;
 
+    /// <summary>
+    /// How many times one message may wait for a missing prerequisite (e.g. its contact not created yet), 2 s doubling
+    /// up to <see cref="MaxWaitDelaySeconds"/>, before it is dead-lettered (default 40: about 10 minutes in all).
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxWaitDeferrals { get; set; } = 40;
+
+    /// <summary>The longest single wait for a missing prerequisite (default 16 s).</summary>
+    [Range(1, 3600)]
+    public int MaxWaitDelaySeconds { get; set; } = 16;
+
     /// <summary>Wait when a 429 says nothing of when to come back (default 10 s, the API's burst interval).</summary>
     [Range(1, 3600)]
     public int DefaultRateLimitWaitSeconds { get; set; } = 10;

@@ -117,10 +117,11 @@ internal sealed class SqlServerRateLimitStore(StorageDatabase database, TimeProv
                     App = app, LocationId = locationId, Now = now, Latest = latest,
                     SpacingMilliseconds = (int)Math.Ceiling(spacing.TotalMilliseconds),
                 };
-                var next = await connection.QueryAsync<DateTimeOffset>(Database.Command(SqlServerStatements.RateLimitReserve, parameters, transaction, cancellationToken));
-                if (next.Any())
+                var next = (await connection.QueryAsync<ScheduleState>(Database.Command(SqlServerStatements.RateLimitReserve, parameters, transaction, cancellationToken))).FirstOrDefault();
+                if (next is not null)
                 {
-                    return new ScheduleState { Granted = true, NextSlotAt = next.First() };
+                    next.Granted = true;
+                    return next;
                 }
 
                 return await connection.QuerySingleOrDefaultAsync<ScheduleState>(
@@ -147,10 +148,11 @@ internal sealed class PostgreSqlRateLimitStore(StorageDatabase database, TimePro
     {
         var parameters = new { App = app, LocationId = locationId, Now = now, Latest = latest, Spacing = spacing };
         await using var connection = await Database.OpenAsync(cancellationToken);
-        var next = await connection.QueryAsync<DateTimeOffset>(Database.Command(PostgreSqlStatements.RateLimitReserve, parameters, transaction: null, cancellationToken));
-        if (next.Any())
+        var next = (await connection.QueryAsync<ScheduleState>(Database.Command(PostgreSqlStatements.RateLimitReserve, parameters, transaction: null, cancellationToken))).FirstOrDefault();
+        if (next is not null)
         {
-            return new ScheduleState { Granted = true, NextSlotAt = next.First() };
+            next.Granted = true;
+            return next;
         }
 
         return await connection.QuerySingleOrDefaultAsync<ScheduleState>(
