@@ -68,6 +68,7 @@ public sealed partial class ChangeContactTagsConsumer(
         {
             var changes = item.Message.Tags.Select(t => new TagChange(TagChange.NormaliseTag(t), ToStored(item.Message.Operation))).ToList();
             var fresh = await index.TryAdvanceTagsAsync(unitOfWork, locationId, item.ContactId!, changes, item.Message.OccurredAt, cancellationToken);
+            LogGuarded(item.ContactId!, item.Message.Operation, string.Join(',', item.Message.Tags), item.Message.OccurredAt, string.Join(',', fresh.Select(f => f.Tag)));
             foreach (var change in fresh)
             {
                 latest[(item.ContactId!, change.Tag)] = (item.Message.Operation, item);
@@ -101,6 +102,7 @@ public sealed partial class ChangeContactTagsConsumer(
                 try
                 {
                     var result = await api.BulkUpdateTagsAsync(locationId, call.Operation, chunk, call.Tags, cancellationToken);
+                    LogCall(call.Operation, string.Join(',', call.Tags), string.Join(',', chunk));
                     foreach (var outcome in result.Outcomes.Where(o => !o.Succeeded))
                     {
                         failures[(outcome.ContactId, call.Operation)] = ContactFailure(outcome, call);
@@ -248,6 +250,12 @@ public sealed partial class ChangeContactTagsConsumer(
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information,
         Message = "Tag batch location {LocationId}: {Messages} commands, {Calls} bulk calls; {Applied} applied, {Stale} stale, {Duplicates} duplicates, {Deferred} deferred, {DeadLettered} dead-lettered")]
     private partial void LogBatch(string locationId, int messages, int calls, int applied, int stale, int duplicates, int deferred, int deadLettered);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Debug, Message = "Tag guard contact {ContactId} {Operation} [{Tags}] at {OccurredAt:O}: fresh [{Fresh}]")]
+    private partial void LogGuarded(string contactId, TagOperation operation, string tags, DateTimeOffset occurredAt, string fresh);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Debug, Message = "Bulk {Operation} [{Tags}] for contacts {Contacts}")]
+    private partial void LogCall(TagOperation operation, string tags, string contacts);
 
     private sealed record BulkCall(TagOperation Operation, string[] Tags, string[] Contacts);
 

@@ -66,11 +66,20 @@ internal sealed class WorkerHarness : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (ProgressLoggerProvider.Requested)
         {
-            builder.Logging.AddProvider(new ProgressLoggerProvider(LogLevel.Information)).SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddProvider(new ProgressLoggerProvider(LogLevel.Debug)).SetMinimumLevel(LogLevel.Information)
+                .AddFilter("Sync.Messaging.Consumers", LogLevel.Debug);
         }
         builder.Services.AddSyncWorker(builder.Configuration);
         var host = builder.Build();
         await host.StartAsync();
+
+        // The bus connects in the background: wait for its endpoints before the test publishes.
+        var bus = host.Services.GetRequiredService<IBusControl>();
+        if (!await EventuallyAsync(() => Task.FromResult(bus.CheckHealth().Status == BusHealthStatus.Healthy), TimeSpan.FromSeconds(60)))
+        {
+            throw new InvalidOperationException($"The worker's bus did not become healthy: {bus.CheckHealth().Description}");
+        }
+
         return new WorkerHarness(vhost, database, sandbox, host);
     }
 
