@@ -1,0 +1,91 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sync.HoopAi;
+
+/// <summary>How Sync reaches the HoopAI API. Bound from the <c>Sync:HoopAi</c> section.</summary>
+public sealed class HoopAiOptions : IValidatableObject
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Sync:HoopAi";
+
+    /// <summary>
+    /// The API's base address (default <c>http://127.0.0.1:5099</c>, the local sandbox); production is
+    /// <c>https://services.leadconnectorhq.com</c>.
+    /// </summary>
+    [Required]
+    public Uri BaseUrl { get; set; } = new("http://127.0.0.1:5099");
+
+    /// <summary>The marketplace app's client id (empty: OAuth installs are not possible).</summary>
+    public string ClientId { get; set; } = "";
+
+    /// <summary>The marketplace app's client secret. Never logged.</summary>
+    public string ClientSecret { get; set; } = "";
+
+    /// <summary>How long one call may take before it is abandoned (default 10 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The API version every call sends in the <c>Version</c> header (default <c>2021-07-28</c>).</summary>
+    [Required]
+    public string ApiVersion { get; set; } = "2021-07-28";
+
+    /// <summary>How long before its expiry an access token is refreshed (default 5 minutes).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "12:00:00")]
+    public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long one process may hold an installation's refresh lease (default 30 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan TokenRefreshLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Quick in-process retries of a transient API failure (5xx, timeout) before the message is redelivered later (default 2).</summary>
+    [Range(0, 5)]
+    public int TransientRetries { get; set; } = 2;
+
+    /// <summary>The name rate-limit budgets are kept under: the API counts per app and location (default <c>sync</c>).</summary>
+    [Required]
+    public string AppId { get; set; } = "sync";
+
+    /// <summary>
+    /// Pace calls per location across every worker process (default true). Off only where the API's limit is off too,
+    /// e.g. a benchmark against the sandbox without limits.
+    /// </summary>
+    public bool RateLimitEnabled { get; set; } = true;
+
+    /// <summary>Calls per <see cref="RateLimitInterval"/> and location until the API's headers say otherwise (default 100).</summary>
+    [Range(1, 100_000)]
+    public int RateLimitMax { get; set; } = 100;
+
+    /// <summary>The burst interval until the API's headers say otherwise (default 10 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan RateLimitInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Share of the announced limit kept in reserve for clock and network jitter (default 0.02).</summary>
+    [Range(0.0, 0.5)]
+    public double RateLimitHeadroom { get; set; } = 0.02;
+
+    /// <summary>
+    /// The longest a call waits for its slot (default 5 seconds); a longer wait gives the message back to the queue's
+    /// wait tiers instead of holding a consumer.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RateLimitMaxWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>True when both client credentials are configured.</summary>
+    public bool HasClientCredentials => ClientId.Length > 0 && ClientSecret.Length > 0;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (BaseUrl is not { IsAbsoluteUri: true } || (BaseUrl.Scheme != Uri.UriSchemeHttp && BaseUrl.Scheme != Uri.UriSchemeHttps))
+        {
+            yield return new ValidationResult($"{SectionName}:BaseUrl must be an absolute http or https address.", [nameof(BaseUrl)]);
+        }
+
+        if ((ClientId.Length == 0) != (ClientSecret.Length == 0))
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:ClientId and {SectionName}:ClientSecret must be configured together (or both left empty).",
+                [nameof(ClientId), nameof(ClientSecret)]);
+        }
+    }
+}

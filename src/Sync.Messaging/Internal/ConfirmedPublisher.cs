@@ -1,0 +1,100 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Sync.Messaging.Internal;
+
+/// <summary>
+/// MassTransit's RabbitMQ transport awaits the publisher confirm of every publish; what it does not do is give up while
+/// the broker is unreachable (it waits for a connection). The linked token bounds the wait, and <c>WaitAsync</c> bounds
+/// it again in case any part of the pipeline ignores the token.
+/// </summary>
+internal sealed class ConfirmedPublisher(IBus bus, IOptions<RabbitMqOptions> options) : IConfirmedPublisher
+{
+    public const string PublishDestination = "publish";
+
+    public Task PublishAsync<T>(T message, Guid messageId, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return BoundAsync(
+            token => bus.Publish(message, context => Prepare(context, messageId, null), token),
+            cancellationToken);
+    }
+
+    public Task PublishAsync(
+        object message,
+        Type messageType,
+        string destination,
+        Guid messageId,
+        IReadOnlyDictionary<string, string> headers,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(messageType);
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+
+        if (string.Equals(destination, PublishDestination, StringComparison.OrdinalIgnoreCase))
+        {
+            return BoundAsync(
+                token => bus.Publish(message, messageType, context => Prepare(context, messageId, headers), token),
+                cancellationToken);
+        }
+
+        return BoundAsync(
+            async token =>
+            {
+                var endpoint = await bus.GetSendEndpoint(new Uri("queue:" + destination));
+                await endpoint.Send(message, messageType, context => Prepare(context, messageId, headers), token);
+            },
+            cancellationToken);
+    }
+
+    private static void Prepare(SendContext context, Guid messageId, IReadOnlyDictionary<string, string>? headers)
+    {
+        context.MessageId = messageId;
+        context.Durable = true;
+        if (context is PublishContext publish)
+        {
+            publish.Mandatory = true;
+        }
+
+        if (context is RabbitMqSendContext rabbit)
+        {
+            rabbit.Mandatory = true;
+        }
+
+        if (headers is not null)
+        {
+            foreach (var (key, value) in headers)
+            {
+                context.Headers.Set(key, value);
+            }
+        }
+    }
+
+    private async Task BoundAsync(Func<CancellationToken, Task> publish, CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.PublishTimeout;
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(timeout);
+        try
+        {
+            await publish(bound.Token).WaitAsync(timeout, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            throw new PublishFailedException($"The broker did not confirm the message within {timeout.TotalMilliseconds:F0} ms.", ex)
+            {
+                TimedOut = true,
+            };
+        }
+        catch (Exception ex)
+        {
+            throw new PublishFailedException($"The broker did not take the message: {ex.GetType().Name}.", ex);
+        }
+    }
+}

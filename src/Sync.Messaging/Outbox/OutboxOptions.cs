@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sync.Messaging.Outbox;
+
+/// <summary>The database outbox and its relay. Bound from the <c>Sync:Outbox</c> section.</summary>
+public sealed class OutboxOptions : IValidatableObject
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Sync:Outbox";
+
+    /// <summary>Run the relay in this process (default true). Any number of processes may run one.</summary>
+    public bool RelayEnabled { get; set; } = true;
+
+    /// <summary>Most rows one relay claims and publishes at a time (default 100).</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long an idle relay waits before looking for due rows again (default 1 second).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a claim lasts (default 30 seconds): a relay that dies holding rows gives them up when it ends, and
+    /// another relay publishes them. Must be well above the publish timeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The first wait before a row whose publish failed is tried again (default 1 second); it doubles per attempt.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two attempts at a row (default 5 minutes).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long writing one row to the outbox may take before the write counts as failed (default 2 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan EnqueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long sent rows are kept before the relay purges them (default 1 day).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan SentRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often the relay purges sent rows (default 10 minutes).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (RetryMaxDelay < RetryBaseDelay)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:RetryMaxDelay must not be shorter than {SectionName}:RetryBaseDelay.", [nameof(RetryMaxDelay)]);
+        }
+    }
+
+    /// <summary>The wait before attempt number <paramref name="attempts"/> + 1 of a row: base × 2^(attempts − 1), capped.</summary>
+    public TimeSpan RetryDelay(int attempts)
+    {
+        var exponent = Math.Clamp(attempts - 1, 0, 30);
+        var delay = RetryBaseDelay.TotalMilliseconds * Math.Pow(2, exponent);
+        return delay >= RetryMaxDelay.TotalMilliseconds ? RetryMaxDelay : TimeSpan.FromMilliseconds(delay);
+    }
+}

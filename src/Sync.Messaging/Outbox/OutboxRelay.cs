@@ -1,0 +1,192 @@
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sync.Storage;
+
+namespace Sync.Messaging.Outbox;
+
+/// <summary>
+/// Publishes due outbox rows: claims a batch under a lease (<see cref="IOutboxStore.ClaimAsync"/>, which skips rows
+/// other relays hold), publishes each with its stored message id and a confirm, marks the confirmed ones sent, and
+/// gives failed ones back with an exponential delay. Safe with any number of instances: a row is claimed by one relay
+/// at a time, and if a relay dies mid-batch its lease runs out and another publishes the row again with the same
+/// message id, which consumers recognise as a duplicate. Also purges old sent rows.
+/// </summary>
+public sealed partial class OutboxRelay : BackgroundService
+{
+    private readonly IOutboxStore _store;
+    private readonly IConfirmedPublisher _publisher;
+    private readonly IOptions<OutboxOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OutboxRelay> _logger;
+    private DateTimeOffset _nextPurge;
+
+    /// <summary>Creates the relay.</summary>
+    public OutboxRelay(
+        IOutboxStore store, IConfirmedPublisher publisher, IOptions<OutboxOptions> options, TimeProvider time, ILogger<OutboxRelay> logger)
+    {
+        _store = store;
+        _publisher = publisher;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        RelayId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    }
+
+    /// <summary>This relay's claim owner id: unique per instance.</summary>
+    public string RelayId { get; }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var options = _options.Value;
+        if (!options.RelayEnabled)
+        {
+            LogDisabled(_logger);
+            return;
+        }
+
+        LogStarted(_logger, RelayId, options.BatchSize, options.PollInterval);
+        _nextPurge = _time.GetUtcNow() + options.PurgeInterval;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var claimed = await RelayBatchAsync(stoppingToken);
+                failures = 0;
+                await PurgeIfDueAsync(stoppingToken);
+                if (claimed < options.BatchSize)
+                {
+                    await Task.Delay(options.PollInterval, _time, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var delay = options.RetryDelay(failures);
+                LogCycleFailed(_logger, ex.GetType().Name, ex.Message, delay);
+                try
+                {
+                    await Task.Delay(delay, _time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Claims and publishes one batch; returns how many rows were claimed.</summary>
+    public async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
+    {
+        var options = _options.Value;
+        var claimed = await _store.ClaimAsync(RelayId, options.BatchSize, options.Lease, cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+
+        var results = await Task.WhenAll(claimed.Select(row => PublishAsync(row, cancellationToken)));
+
+        var sent = new List<long>(claimed.Count);
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            if (results[i] is null)
+            {
+                sent.Add(claimed[i].Id);
+            }
+        }
+
+        if (sent.Count > 0)
+        {
+            await _store.MarkSentAsync(RelayId, sent, cancellationToken);
+        }
+
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            if (results[i] is { } error)
+            {
+                var row = claimed[i];
+                var delay = options.RetryDelay(row.Attempts);
+                LogRowFailed(_logger, row.Id, row.MessageId, row.MessageType, row.Attempts, error, delay);
+                await _store.ReleaseAsync(RelayId, row.Id, _time.GetUtcNow() + delay, error, cancellationToken);
+            }
+        }
+
+        LogBatch(_logger, claimed.Count, sent.Count);
+        return claimed.Count;
+    }
+
+    // Returns null when published and confirmed, else why not.
+    private async Task<string?> PublishAsync(ClaimedOutboxMessage row, CancellationToken cancellationToken)
+    {
+        var type = OutboxSerializer.ResolveType(row.MessageType);
+        if (type is null)
+        {
+            return $"unknown message type '{row.MessageType}'";
+        }
+
+        object message;
+        try
+        {
+            message = OutboxSerializer.Deserialize(row.Body, type);
+        }
+        catch (JsonException ex)
+        {
+            return $"body does not fit {row.MessageType}: {ex.Message}";
+        }
+
+        try
+        {
+            await _publisher.PublishAsync(message, type, row.Destination, row.MessageId, row.Headers, cancellationToken);
+            return null;
+        }
+        catch (PublishFailedException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private async Task PurgeIfDueAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (now < _nextPurge)
+        {
+            return;
+        }
+
+        var options = _options.Value;
+        _nextPurge = now + options.PurgeInterval;
+        var purged = await _store.PurgeSentAsync(now - options.SentRetention, cancellationToken);
+        if (purged > 0)
+        {
+            LogPurged(_logger, purged);
+        }
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Outbox relay {RelayId} started (batch {BatchSize}, poll {PollInterval})")]
+    private static partial void LogStarted(ILogger logger, string relayId, int batchSize, TimeSpan pollInterval);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Outbox relay disabled by configuration (Sync:Outbox:RelayEnabled)")]
+    private static partial void LogDisabled(ILogger logger);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Debug, Message = "Outbox relay claimed {Claimed} rows, published {Sent}")]
+    private static partial void LogBatch(ILogger logger, int claimed, int sent);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning,
+        Message = "Outbox row {RowId} (message {MessageId}, {MessageType}, attempt {Attempts}) not published: {Error}; retrying in {Delay}")]
+    private static partial void LogRowFailed(ILogger logger, long rowId, Guid messageId, string messageType, int attempts, string error, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Outbox relay cycle failed ({ExceptionType}: {Reason}); next try in {Delay}")]
+    private static partial void LogCycleFailed(ILogger logger, string exceptionType, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Information, Message = "Outbox relay purged {Count} sent rows")]
+    private static partial void LogPurged(ILogger logger, int count);
+}

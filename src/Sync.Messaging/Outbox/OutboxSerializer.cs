@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Sync.Contracts;
+using Sync.Storage;
+
+namespace Sync.Messaging.Outbox;
+
+/// <summary>
+/// The outbox's message format: <see cref="OutboxMessage.MessageType"/> is the contract's full CLR name (e.g.
+/// <c>Sync.Contracts.WebhookReceived</c>) and <see cref="OutboxMessage.Body"/> the message as System.Text.Json writes it
+/// with web defaults (camelCase property names, ISO-8601 dates). Any writer of outbox rows uses this class, and the
+/// relay reads rows back with it, so both sides always agree.
+/// </summary>
+public static class OutboxSerializer
+{
+    /// <summary><see cref="OutboxMessage.Destination"/> meaning "publish to the type's exchange".</summary>
+    public const string PublishDestination = "publish";
+
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    private static readonly ConcurrentDictionary<string, Type?> Types = new(StringComparer.Ordinal);
+
+    /// <summary>Builds an outbox row that publishes <paramref name="message"/> with <paramref name="messageId"/>.</summary>
+    public static OutboxMessage ForPublish<T>(T message, Guid messageId, DateTimeOffset availableAt)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return new OutboxMessage(
+            messageId,
+            typeof(T).FullName!,
+            PublishDestination,
+            JsonSerializer.Serialize(message, Options),
+            new Dictionary<string, string>(StringComparer.Ordinal),
+            availableAt);
+    }
+
+    /// <summary>Serializes a message as the outbox stores it.</summary>
+    public static string Serialize<T>(T message) => JsonSerializer.Serialize(message, Options);
+
+    /// <summary>The contract type a row names, or null when no contract of that name exists.</summary>
+    public static Type? ResolveType(string messageType) =>
+        Types.GetOrAdd(messageType, static name => typeof(WebhookReceived).Assembly.GetType(name, throwOnError: false, ignoreCase: false));
+
+    /// <summary>Reads a row's body back into its contract type.</summary>
+    /// <exception cref="JsonException">The body does not fit the type.</exception>
+    public static object Deserialize(string body, Type messageType) =>
+        JsonSerializer.Deserialize(body, messageType, Options) ?? throw new JsonException("The body is JSON null.");
+}

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sync.Contracts;
+using Sync.Core;
+using Sync.Messaging.Outbox;
+using Sync.Storage;
+
+namespace Sync.Messaging;
+
+/// <summary>
+/// Hands an accepted webhook over durably: publish with a confirm; if the broker is down or slow, write it to the
+/// database outbox for the relay to publish later; if that fails too, say so (the ingress answers 429 and the sender
+/// retries). The message id is <see cref="DeterministicId.ForWebhook"/> of the source and event id either way.
+/// </summary>
+public sealed partial class WebhookHandoff
+{
+    private readonly IConfirmedPublisher _publisher;
+    private readonly IOutboxStore _outbox;
+    private readonly IOptions<OutboxOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WebhookHandoff> _logger;
+
+    /// <summary>Creates the handoff.</summary>
+    public WebhookHandoff(
+        IConfirmedPublisher publisher, IOutboxStore outbox, IOptions<OutboxOptions> options, TimeProvider time, ILogger<WebhookHandoff> logger)
+    {
+        _publisher = publisher;
+        _outbox = outbox;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Hands <paramref name="message"/> over; never throws for a broker or database fault.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<HandoffOutcome> HandOffAsync(WebhookReceived message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var messageId = DeterministicId.ForWebhook(message.Source, message.EventId);
+
+        try
+        {
+            await _publisher.PublishAsync(message, messageId, cancellationToken);
+            return HandoffOutcome.Published;
+        }
+        catch (PublishFailedException ex)
+        {
+            LogPublishFailed(_logger, message.Source, message.EventId, messageId, ex.Message, ex.InnerException?.GetType().Name);
+        }
+
+        var timeout = _options.Value.EnqueueTimeout;
+        try
+        {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(timeout);
+            var row = OutboxSerializer.ForPublish(message, messageId, _time.GetUtcNow());
+            await _outbox.EnqueueAsync(row, bound.Token).WaitAsync(timeout, cancellationToken);
+            return HandoffOutcome.Stored;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogStoreFailed(_logger, message.Source, message.EventId, messageId, ex.GetType().Name);
+            return HandoffOutcome.Refused;
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,
+        Message = "Publish of {Source} event {EventId} (message {MessageId}) failed, spilling to the outbox: {Reason} ({Cause})")]
+    private static partial void LogPublishFailed(ILogger logger, string source, string eventId, Guid messageId, string reason, string? cause);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error,
+        Message = "Neither the broker nor the outbox took {Source} event {EventId} (message {MessageId}): {Cause}; the sender is asked to retry")]
+    private static partial void LogStoreFailed(ILogger logger, string source, string eventId, Guid messageId, string cause);
+}
+
+/// <summary>Where a handed-over webhook went.</summary>
+public enum HandoffOutcome
+{
+    /// <summary>Published and confirmed by the broker.</summary>
+    Published,
+
+    /// <summary>The broker did not confirm in time; the message is in the database outbox, to be published by the relay.</summary>
+    Stored,
+
+    /// <summary>Neither the broker nor the database took it: nothing is stored, the sender must retry.</summary>
+    Refused,
+}
