@@ -67,8 +67,8 @@ internal sealed class RemoveInstallationCommand(AdminSession session)
 
         var output = console.Output;
         await output.WriteLineAsync(existing is null
-            ? $"Removed what remained of location {locationId} (it had no installation):"
-            : $"Removed location {locationId}: its {existing.AuthMode} installation and tokens, and");
+            ? $"Removed what remained of location {locationId} (it had no installation)."
+            : $"Removed location {locationId} ({existing.AuthMode} installation and its tokens).");
         await output.WriteLineAsync($"  contact index rows deleted:  {forgotten.IndexRows}");
         await output.WriteLineAsync($"  pending outbox rows deleted: {forgotten.PendingMessages}");
         await output.WriteLineAsync($"  dead letters discarded:      {forgotten.DeadLettersDiscarded}");
