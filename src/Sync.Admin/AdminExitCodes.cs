@@ -1,0 +1,17 @@
+namespace Sync.Admin;
+
+/// <summary>What <c>sync-admin</c> exits with, so scripts can tell a mistake from an outage.</summary>
+public static class AdminExitCodes
+{
+    /// <summary>The command did what it was asked.</summary>
+    public const int Success = 0;
+
+    /// <summary>
+    /// The request was wrong and repeating it will not help: bad or missing arguments, invalid configuration, an empty
+    /// token, an unknown location, a refused confirmation.
+    /// </summary>
+    public const int UsageError = 1;
+
+    /// <summary>The request was fine but could not be carried out: the database is unreachable, refused, or not migrated.</summary>
+    public const int RuntimeFailure = 2;
+}
