@@ -56,10 +56,13 @@ public sealed class OutboxOptions : IValidatableObject
         }
     }
 
-    /// <summary>The wait before attempt number <paramref name="attempts"/> + 1 of a row: base × 2^(attempts − 1), capped.</summary>
-    public TimeSpan RetryDelay(int attempts)
+    /// <summary>
+    /// The wait after a failure, given how many failures came before it: <see cref="RetryBaseDelay"/> ×
+    /// 2^<paramref name="earlierFailures"/>, capped at <see cref="RetryMaxDelay"/>.
+    /// </summary>
+    public TimeSpan RetryDelay(int earlierFailures)
     {
-        var exponent = Math.Clamp(attempts - 1, 0, 30);
+        var exponent = Math.Clamp(earlierFailures, 0, 30);
         var delay = RetryBaseDelay.TotalMilliseconds * Math.Pow(2, exponent);
         return delay >= RetryMaxDelay.TotalMilliseconds ? RetryMaxDelay : TimeSpan.FromMilliseconds(delay);
     }

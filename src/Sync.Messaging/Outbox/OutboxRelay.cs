@@ -68,8 +68,7 @@ public sealed partial class OutboxRelay : BackgroundService
             }
             catch (Exception ex)
             {
-                failures++;
-                var delay = options.RetryDelay(failures);
+                var delay = options.RetryDelay(failures++);
                 LogCycleFailed(_logger, ex.GetType().Name, ex.Message, delay);
                 try
                 {
@@ -114,8 +113,8 @@ public sealed partial class OutboxRelay : BackgroundService
             if (results[i] is { } error)
             {
                 var row = claimed[i];
-                var delay = options.RetryDelay(row.Attempts);
-                LogRowFailed(_logger, row.Id, row.MessageId, row.MessageType, row.Attempts, error, delay);
+                var delay = options.RetryDelay(row.Attempts); // Attempts counts the earlier failed tries
+                LogRowFailed(_logger, row.Id, row.MessageId, row.MessageType, row.Attempts + 1, error, delay);
                 await _store.ReleaseAsync(RelayId, row.Id, _time.GetUtcNow() + delay, error, cancellationToken);
             }
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -69,6 +70,25 @@ public sealed class IngressHost : IAsyncDisposable
         Add(request, "webhook-timestamp", timestamp);
         Add(request, "webhook-signature", signature);
         return Client.SendAsync(request);
+    }
+
+    /// <summary>Waits until <c>/health/ready</c> reports <paramref name="dependency"/> up (the bus connects in the background).</summary>
+    public async Task WaitUntilReadyAsync(string dependency)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await Client.GetAsync("/health/ready");
+            var report = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            if (report.GetProperty("checks").GetProperty("handoff").GetProperty("data").GetProperty(dependency).GetString() == "up")
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"The ingress did not report {dependency} up within 60 s.");
     }
 
     public async ValueTask DisposeAsync()
