@@ -35,6 +35,7 @@ public abstract class IngressFixture
         Database = await PostgresTestDatabase.CreateAsync();
         Queue = await WebhookQueue.BindAsync(VirtualHost);
         Signer = new PlatformSigner();
+        await BeforeStartAsync();
         var settings = new IngressSettings(VirtualHost, Database, Signer.PublicKeySpki, SourceSecret);
         Configure(settings);
         Ingress = await IngressHost.StartAsync(settings.Values);
@@ -68,6 +69,10 @@ public abstract class IngressFixture
     {
     }
 
+    /// <summary>Runs before the ingress is configured and started (e.g. to start a sandbox it calls).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>Runs once the ingress is up and <see cref="KnownLocation"/> is installed.</summary>
     protected virtual Task AfterStartAsync() => Task.CompletedTask;
 
     /// <summary>Stops the ingress (once; later calls do nothing).</summary>
