@@ -34,6 +34,13 @@ public sealed class IngressHost : IAsyncDisposable
         var logs = new LogCapture();
         var app = IngressApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
+            // The test's output folder may hold another host's appsettings.json: pin what the tests rely on.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft"] = "Warning",
+                ["Logging:LogLevel:MassTransit"] = "Warning",
+            });
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Information);
