@@ -12,6 +12,10 @@ internal static partial class IngressLog
         Message = "Webhook request on {Path} failed unexpectedly ({ExceptionType}); answered 429 so the sender retries")]
     public static partial void WebhookFailed(ILogger logger, Exception exception, string path, string exceptionType);
 
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
+        Message = "Webhook request on {Path} ran out of time or was abandoned; answered 429 so the sender retries")]
+    public static partial void WebhookTimedOut(ILogger logger, string path);
+
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Installed location {LocationId} (company {CompanyId}) through OAuth")]
     public static partial void Installed(ILogger logger, string locationId, string? companyId);
 

@@ -13,6 +13,13 @@ internal sealed class WebhookFaultFilter(IOptionsMonitor<IngressOptions> options
         {
             return await next(context);
         }
+        catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested && !context.HttpContext.Response.HasStarted)
+        {
+            // The request timeout fired (or the sender went away): nothing was promised, ask for a retry.
+            IngressLog.WebhookTimedOut(logger, context.HttpContext.Request.Path);
+            return Problems.TryLater(context.HttpContext, options.CurrentValue.RetryAfterSeconds,
+                "The event could not be accepted in time. Retry later.");
+        }
         catch (Exception ex) when (!context.HttpContext.Response.HasStarted)
         {
             IngressLog.WebhookFailed(logger, ex, context.HttpContext.Request.Path, ex.GetType().Name);

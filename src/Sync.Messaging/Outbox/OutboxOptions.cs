@@ -30,9 +30,9 @@ public sealed class OutboxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest wait between two attempts at a row (default 5 minutes).</summary>
+    /// <summary>The longest wait between two attempts at a row (default 1 minute).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long writing one row to the outbox may take before the write counts as failed (default 2 seconds).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]

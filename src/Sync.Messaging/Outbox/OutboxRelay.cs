@@ -20,6 +20,7 @@ public sealed partial class OutboxRelay : BackgroundService
     private readonly IOptions<OutboxOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxRelay> _logger;
+    private static readonly TimeSpan MaxCycleDelay = TimeSpan.FromSeconds(30);
     private DateTimeOffset _nextPurge;
 
     /// <summary>Creates the relay.</summary>
@@ -68,7 +69,8 @@ public sealed partial class OutboxRelay : BackgroundService
             }
             catch (Exception ex)
             {
-                var delay = options.RetryDelay(failures++);
+                // The database or broker is down: back off, but not so far that recovery goes unnoticed for long.
+                var delay = TimeSpan.FromTicks(Math.Min(options.RetryDelay(failures++).Ticks, MaxCycleDelay.Ticks));
                 LogCycleFailed(_logger, ex.GetType().Name, ex.Message, delay);
                 try
                 {
