@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sync.HoopAi;
 using Sync.Ingress.Endpoints;
@@ -45,7 +46,7 @@ public static class IngressApp
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<IngressOptions>, IngressOptionsValidator>();
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WebhookVerifiers>();
         services.AddSingleton<KnownLocations>();
         services.AddHostedService<LocationRefreshService>();
