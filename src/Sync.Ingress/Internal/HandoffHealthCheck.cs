@@ -33,15 +33,32 @@ internal sealed class HandoffHealthCheck(IBusControl bus, IUnitOfWorkFactory dat
 
     private async Task<bool> DatabaseAnswersAsync(CancellationToken cancellationToken)
     {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(DatabaseTimeout);
+        var begin = database.BeginAsync(bound.Token);
         try
         {
-            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bound.CancelAfter(DatabaseTimeout);
-            await using var unit = await database.BeginAsync(bound.Token).WaitAsync(DatabaseTimeout, cancellationToken);
+            await using var unit = await begin.WaitAsync(DatabaseTimeout, cancellationToken);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // A unit of work that opens after we stopped waiting is closed at once; a late failure is read, not left unobserved.
+            _ = begin.ContinueWith(
+                static async t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        await t.Result.DisposeAsync();
+                    }
+                    else
+                    {
+                        _ = t.Exception;
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
             return false;
         }
     }

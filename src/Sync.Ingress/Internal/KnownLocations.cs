@@ -63,11 +63,13 @@ internal sealed partial class KnownLocations(
             }
 
             var timeout = options.Value.LocationLookupTimeout;
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(timeout);
+            Task<IReadOnlyCollection<string>>? load = null;
             try
             {
-                using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                bound.CancelAfter(timeout);
-                var ids = await store.ListActiveLocationIdsAsync(bound.Token).WaitAsync(timeout, cancellationToken);
+                load = store.ListActiveLocationIdsAsync(bound.Token);
+                var ids = await load.WaitAsync(timeout, cancellationToken);
                 _active = ids.ToFrozenSet(StringComparer.Ordinal);
                 _installedHere.Clear();
                 _lastAttemptFailed = false;
@@ -78,6 +80,9 @@ internal sealed partial class KnownLocations(
             }
             catch (Exception ex)
             {
+                // Read a late failure of an abandoned load, so it is never reported as unobserved.
+                _ = load?.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 _lastAttemptFailed = true;
                 LogRefreshFailed(logger, ex.GetType().Name, _active.Count);
             }
