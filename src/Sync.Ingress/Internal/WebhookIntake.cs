@@ -79,7 +79,7 @@ internal sealed class WebhookIntake(
     }
 
     private void Log(LogLevel level, string source, WebhookEnvelope? envelope, string outcome, int status, long started) =>
-        IngressLog.Webhook(logger, level, source, envelope?.EventType, envelope?.LocationId, envelope?.EventId, outcome, status,
+        IngressLog.Webhook(logger, level, source, envelope?.EventType ?? "-", envelope?.LocationId ?? "-", envelope?.EventId ?? "-", outcome, status,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 }
 
