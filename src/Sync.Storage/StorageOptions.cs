@@ -18,6 +18,13 @@ public sealed class StorageOptions
     /// <summary>Apply pending migrations when a host starts (default true); otherwise run <c>sync-admin migrate</c>.</summary>
     public bool MigrateOnStart { get; set; } = true;
 
+    /// <summary>
+    /// Create the database named by <see cref="ConnectionString"/> when it does not exist, before migrating (default
+    /// false). Convenient for a fresh local server (docker-compose's SQL Server has only <c>master</c>); production
+    /// databases are usually created by their operators.
+    /// </summary>
+    public bool CreateDatabaseIfMissing { get; set; }
+
     /// <summary>Per-command timeout in seconds (default 30).</summary>
     [Range(1, 3600)]
     public int CommandTimeoutSeconds { get; set; } = 30;

@@ -1,0 +1,171 @@
+namespace Sync.Storage;
+
+/// <summary>
+/// Per location: which contact each match key (email, phone, external id) belongs to, and how recent the last applied
+/// event was for each contact and for each (contact, tag) — the staleness guard that keeps old events from
+/// overwriting newer ones when redeliveries reorder them.
+/// </summary>
+/// <remarks>
+/// <para>Staleness rule, for contacts and tags alike: an event is <b>stale</b> when the stored time is strictly later
+/// than the event's time. Equal times are not stale (several changes carried by one event share its time; duplicates
+/// are the inbox's business), and applying one leaves the stored time as it is.</para>
+/// <para>The <c>TryAdvance…</c> operations record the event's time in the caller's unit of work, so the guard and the
+/// work it guards commit together; concurrent advances of the same contact or tag wait for each other.</para>
+/// </remarks>
+public interface IContactIndexStore
+{
+    /// <summary>
+    /// Points each key at its contact, creating or replacing entries (last writer wins; guard with
+    /// <see cref="TryAdvanceContactAsync"/>). Keys are de-duplicated (the last entry for a key wins) and written in key
+    /// order, so concurrent batches with overlapping keys neither deadlock nor duplicate.
+    /// </summary>
+    Task UpsertKeysAsync(IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<ContactKeyEntry> entries, CancellationToken cancellationToken);
+
+    /// <summary>The contact a key points at in a location, or null.</summary>
+    Task<string?> FindContactIdAsync(string locationId, ContactKey key, CancellationToken cancellationToken);
+
+    /// <summary>Every entry among <paramref name="keys"/> that exists in the location (lookup by any key).</summary>
+    Task<IReadOnlyList<ContactKeyEntry>> FindAsync(string locationId, IReadOnlyCollection<ContactKey> keys, CancellationToken cancellationToken);
+
+    /// <summary>Every key that points at a contact.</summary>
+    Task<IReadOnlyList<ContactKey>> GetKeysAsync(string locationId, string contactId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The staleness guard for a contact: returns false (and changes nothing) when an event at
+    /// <paramref name="occurredAt"/> is stale, i.e. the stored time is later; otherwise records
+    /// max(stored, <paramref name="occurredAt"/>) and returns true.
+    /// </summary>
+    Task<bool> TryAdvanceContactAsync(IUnitOfWork unitOfWork, string locationId, string contactId, DateTimeOffset occurredAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The staleness guard for tags: for each change (tag names compared case-insensitively, the last change of a
+    /// tag winning), skips it when the tag's stored time is later than <paramref name="occurredAt"/>, otherwise records
+    /// the operation and time. Returns the changes that are not stale (tag names normalised), in tag order. So an add
+    /// older than a later remove of the same tag is skipped, and so is a remove older than a later add.
+    /// </summary>
+    Task<IReadOnlyList<TagChange>> TryAdvanceTagsAsync(
+        IUnitOfWork unitOfWork,
+        string locationId,
+        string contactId,
+        IReadOnlyCollection<TagChange> changes,
+        DateTimeOffset occurredAt,
+        CancellationToken cancellationToken);
+
+    /// <summary>Forgets one contact: its keys and its freshness records. Returns the rows removed.</summary>
+    Task<int> DeleteContactAsync(IUnitOfWork unitOfWork, string locationId, string contactId, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a whole location (uninstall). Returns the rows removed.</summary>
+    Task<int> DeleteLocationAsync(IUnitOfWork unitOfWork, string locationId, CancellationToken cancellationToken);
+}
+
+/// <summary>The kinds of key a contact is matched by.</summary>
+public enum ContactKeyKind
+{
+    /// <summary>An email address, lowercased and trimmed.</summary>
+    Email,
+
+    /// <summary>A phone number: a leading <c>+</c> and digits only.</summary>
+    Phone,
+
+    /// <summary>An id in the source system, trimmed, compared exactly.</summary>
+    ExternalId,
+}
+
+/// <summary>A normalised match key. Build it with <see cref="Email"/>, <see cref="Phone"/> or <see cref="ExternalId"/>.</summary>
+public readonly record struct ContactKey
+{
+    /// <summary>Longest key value stored.</summary>
+    public const int MaxLength = 320;
+
+    private ContactKey(ContactKeyKind kind, string value)
+    {
+        if (value.Length == 0)
+        {
+            throw new ArgumentException($"A {kind} key is empty after normalising.", nameof(value));
+        }
+
+        if (value.Length > MaxLength)
+        {
+            throw new ArgumentException($"A {kind} key is longer than {MaxLength} characters.", nameof(value));
+        }
+
+        Kind = kind;
+        Value = value;
+    }
+
+    /// <summary>What the key is.</summary>
+    public ContactKeyKind Kind { get; }
+
+    /// <summary>The normalised value.</summary>
+    public string Value { get; }
+
+    /// <summary>An email key: trimmed and lowercased (invariant culture).</summary>
+    public static ContactKey Email(string email)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        return new ContactKey(ContactKeyKind.Email, email.Trim().ToLowerInvariant());
+    }
+
+    /// <summary>A phone key: a leading <c>+</c> kept, every other non-digit removed (<c>+1 (555) 010-0199</c> → <c>+15550100199</c>).</summary>
+    public static ContactKey Phone(string phone)
+    {
+        ArgumentNullException.ThrowIfNull(phone);
+        var trimmed = phone.Trim();
+        var digits = new string(trimmed.Where(char.IsAsciiDigit).ToArray());
+        return new ContactKey(ContactKeyKind.Phone, trimmed.StartsWith('+') && digits.Length > 0 ? "+" + digits : digits);
+    }
+
+    /// <summary>An external-id key: trimmed, otherwise exact.</summary>
+    public static ContactKey ExternalId(string externalId)
+    {
+        ArgumentNullException.ThrowIfNull(externalId);
+        return new ContactKey(ContactKeyKind.ExternalId, externalId.Trim());
+    }
+
+    /// <summary>Rebuilds a key of a given kind, normalising the value as that kind's factory does.</summary>
+    public static ContactKey Create(ContactKeyKind kind, string value) => kind switch
+    {
+        ContactKeyKind.Email => Email(value),
+        ContactKeyKind.Phone => Phone(value),
+        ContactKeyKind.ExternalId => ExternalId(value),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown contact key kind."),
+    };
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Kind}:{Value}";
+}
+
+/// <summary>A key and the contact it points at.</summary>
+public sealed record ContactKeyEntry(ContactKey Key, string ContactId);
+
+/// <summary>Whether a tag is added or removed.</summary>
+public enum TagOperation
+{
+    /// <summary>The tag is added.</summary>
+    Add,
+
+    /// <summary>The tag is removed.</summary>
+    Remove,
+}
+
+/// <summary>One tag change of a contact.</summary>
+/// <param name="Tag">The tag's name; compared case-insensitively (stored trimmed and lowercased).</param>
+/// <param name="Operation">Add or remove.</param>
+public sealed record TagChange(string Tag, TagOperation Operation)
+{
+    /// <summary>Longest tag name stored.</summary>
+    public const int MaxTagLength = 255;
+
+    /// <summary>The tag name as stored and compared: trimmed and lowercased (invariant culture).</summary>
+    public static string NormaliseTag(string tag)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        var normalised = tag.Trim().ToLowerInvariant();
+        if (normalised.Length is 0 or > MaxTagLength)
+        {
+            throw new ArgumentException($"A tag name must have 1 to {MaxTagLength} characters after trimming.", nameof(tag));
+        }
+
+        return normalised;
+    }
+}

@@ -1,0 +1,242 @@
+using System.Text.Json;
+using Dapper;
+using Sync.Storage.Internal.PostgreSql;
+using Sync.Storage.Internal.SqlServer;
+
+namespace Sync.Storage.Internal;
+
+/// <summary>
+/// The contact index over either provider. Batches are de-duplicated and sorted by key here, before any provider
+/// sees them, so every transaction locks keys in the same order.
+/// </summary>
+internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider time, ContactIndexStore.Statements sql) : IContactIndexStore
+{
+    protected StorageDatabase Database { get; } = database;
+
+    public Task UpsertKeysAsync(IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<ContactKeyEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var sorted = entries
+            .GroupBy(e => (Kind: DbValues.ToDb(e.Key.Kind), e.Key.Value))
+            .Select(g => (g.Key.Kind, g.Key.Value, ContactId: g.Last().ContactId))
+            .OrderBy(e => e.Kind, StringComparer.Ordinal)
+            .ThenBy(e => e.Value, StringComparer.Ordinal)
+            .ToList();
+        return UpsertSortedKeysAsync(unitOfWork, locationId, sorted, time.GetUtcNow(), cancellationToken);
+    }
+
+    public async Task<string?> FindContactIdAsync(string locationId, ContactKey key, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        await using var connection = await Database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string?>(Database.Command(
+            sql.FindOne, new { LocationId = locationId, Kind = DbValues.ToDb(key.Kind), key.Value }, transaction: null, cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<ContactKeyEntry>> FindAsync(string locationId, IReadOnlyCollection<ContactKey> keys, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var distinct = keys.Distinct().Select(k => (Kind: DbValues.ToDb(k.Kind), k.Value)).ToList();
+        await using var connection = await Database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<KeyRow>(Database.Command(
+            sql.FindMany, KeyListParameters(locationId, distinct), transaction: null, cancellationToken));
+        return rows.Select(ToEntry).ToList();
+    }
+
+    public async Task<IReadOnlyList<ContactKey>> GetKeysAsync(string locationId, string contactId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(contactId);
+        await using var connection = await Database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<KeyRow>(Database.Command(
+            sql.KeysOfContact, new { LocationId = locationId, ContactId = contactId }, transaction: null, cancellationToken));
+        return rows.Select(r => ToEntry(r).Key).ToList();
+    }
+
+    public Task<bool> TryAdvanceContactAsync(IUnitOfWork unitOfWork, string locationId, string contactId, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(contactId);
+        return TryAdvanceContactCoreAsync(unitOfWork, new { LocationId = locationId, ContactId = contactId, OccurredAt = DbValues.Utc(occurredAt) }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<TagChange>> TryAdvanceTagsAsync(
+        IUnitOfWork unitOfWork,
+        string locationId,
+        string contactId,
+        IReadOnlyCollection<TagChange> changes,
+        DateTimeOffset occurredAt,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(contactId);
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            return [];
+        }
+
+        var sorted = changes
+            .GroupBy(c => TagChange.NormaliseTag(c.Tag), StringComparer.Ordinal)
+            .Select(g => new TagChange(g.Key, g.Last().Operation))
+            .OrderBy(c => c.Tag, StringComparer.Ordinal)
+            .ToList();
+        var applied = await TryAdvanceSortedTagsAsync(unitOfWork, locationId, contactId, sorted, DbValues.Utc(occurredAt), cancellationToken);
+        return applied.OrderBy(c => c.Tag, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<int> DeleteContactAsync(IUnitOfWork unitOfWork, string locationId, string contactId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(contactId);
+        return await unitOfWork.Connection.ExecuteAsync(Database.Command(
+            sql.DeleteContact, new { LocationId = locationId, ContactId = contactId }, unitOfWork, cancellationToken));
+    }
+
+    public async Task<int> DeleteLocationAsync(IUnitOfWork unitOfWork, string locationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        return await unitOfWork.Connection.ExecuteAsync(Database.Command(
+            sql.DeleteLocation, new { LocationId = locationId }, unitOfWork, cancellationToken));
+    }
+
+    /// <summary>Writes keys already de-duplicated and sorted by (kind, value).</summary>
+    protected abstract Task UpsertSortedKeysAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The parameters of the find-many statement: location and keys.</summary>
+    protected abstract object KeyListParameters(string locationId, IReadOnlyList<(string Kind, string Value)> keys);
+
+    /// <summary>Runs the contact staleness guard with parameters LocationId, ContactId, OccurredAt.</summary>
+    protected abstract Task<bool> TryAdvanceContactCoreAsync(IUnitOfWork unitOfWork, object parameters, CancellationToken cancellationToken);
+
+    /// <summary>Runs the tag staleness guard on changes already normalised, de-duplicated and sorted by tag.</summary>
+    protected abstract Task<IReadOnlyList<TagChange>> TryAdvanceSortedTagsAsync(
+        IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken);
+
+    private static ContactKeyEntry ToEntry(KeyRow row) =>
+        new(ContactKey.Create(DbValues.ContactKeyKindFromDb(row.Kind), row.Value), row.ContactId);
+
+    internal sealed record Statements(string FindOne, string FindMany, string KeysOfContact, string DeleteContact, string DeleteLocation);
+
+    private sealed class KeyRow
+    {
+        public string Kind { get; set; } = "";
+
+        public string Value { get; set; } = "";
+
+        public string ContactId { get; set; } = "";
+    }
+}
+
+internal sealed class SqlServerContactIndexStore(StorageDatabase database, TimeProvider time) : ContactIndexStore(database, time, new(
+    SqlServerStatements.ContactKeysFindOne,
+    SqlServerStatements.ContactKeysFindMany,
+    SqlServerStatements.ContactKeysOfContact,
+    SqlServerStatements.ContactDelete,
+    SqlServerStatements.ContactIndexDeleteLocation))
+{
+    protected override async Task UpsertSortedKeysAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // One statement per key, in key order, all in the caller's transaction: the range locks are taken in one order.
+        foreach (var (kind, value, contactId) in keys)
+        {
+            await unitOfWork.Connection.ExecuteAsync(Database.Command(
+                SqlServerStatements.ContactKeyUpsert,
+                new { LocationId = locationId, Kind = kind, Value = value, ContactId = contactId, UpdatedAt = now },
+                unitOfWork,
+                cancellationToken));
+        }
+    }
+
+    protected override object KeyListParameters(string locationId, IReadOnlyList<(string Kind, string Value)> keys) =>
+        new { LocationId = locationId, Keys = JsonSerializer.Serialize(keys.Select(k => new { kind = k.Kind, value = k.Value })) };
+
+    protected override async Task<bool> TryAdvanceContactCoreAsync(IUnitOfWork unitOfWork, object parameters, CancellationToken cancellationToken) =>
+        await unitOfWork.Connection.ExecuteScalarAsync<int>(Database.Command(SqlServerStatements.ContactAdvance, parameters, unitOfWork, cancellationToken)) == 1;
+
+    protected override async Task<IReadOnlyList<TagChange>> TryAdvanceSortedTagsAsync(
+        IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    {
+        var applied = new List<TagChange>(changes.Count);
+        foreach (var change in changes)
+        {
+            var fresh = await unitOfWork.Connection.ExecuteScalarAsync<int>(Database.Command(
+                SqlServerStatements.ContactTagAdvance,
+                new { LocationId = locationId, ContactId = contactId, change.Tag, Operation = DbValues.ToDb(change.Operation), OccurredAt = occurredAt },
+                unitOfWork,
+                cancellationToken));
+            if (fresh == 1)
+            {
+                applied.Add(change);
+            }
+        }
+
+        return applied;
+    }
+}
+
+internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, TimeProvider time) : ContactIndexStore(database, time, new(
+    PostgreSqlStatements.ContactKeysFindOne,
+    PostgreSqlStatements.ContactKeysFindMany,
+    PostgreSqlStatements.ContactKeysOfContact,
+    PostgreSqlStatements.ContactDelete,
+    PostgreSqlStatements.ContactIndexDeleteLocation))
+{
+    protected override Task UpsertSortedKeysAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(Database.Command(
+            PostgreSqlStatements.ContactKeysUpsert,
+            new
+            {
+                LocationId = locationId,
+                Kinds = keys.Select(k => k.Kind).ToArray(),
+                Values = keys.Select(k => k.Value).ToArray(),
+                ContactIds = keys.Select(k => k.ContactId).ToArray(),
+                UpdatedAt = now,
+            },
+            unitOfWork,
+            cancellationToken));
+
+    protected override object KeyListParameters(string locationId, IReadOnlyList<(string Kind, string Value)> keys) =>
+        new { LocationId = locationId, Kinds = keys.Select(k => k.Kind).ToArray(), Values = keys.Select(k => k.Value).ToArray() };
+
+    protected override async Task<bool> TryAdvanceContactCoreAsync(IUnitOfWork unitOfWork, object parameters, CancellationToken cancellationToken) =>
+        await unitOfWork.Connection.ExecuteAsync(Database.Command(PostgreSqlStatements.ContactAdvance, parameters, unitOfWork, cancellationToken)) == 1;
+
+    protected override async Task<IReadOnlyList<TagChange>> TryAdvanceSortedTagsAsync(
+        IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    {
+        var rows = await unitOfWork.Connection.QueryAsync<(string Tag, string Operation)>(Database.Command(
+            PostgreSqlStatements.ContactTagsAdvance,
+            new
+            {
+                LocationId = locationId,
+                ContactId = contactId,
+                Tags = changes.Select(c => c.Tag).ToArray(),
+                Operations = changes.Select(c => DbValues.ToDb(c.Operation)).ToArray(),
+                OccurredAt = occurredAt,
+            },
+            unitOfWork,
+            cancellationToken));
+        return rows.Select(r => new TagChange(r.Tag, DbValues.TagOperationFromDb(r.Operation))).ToList();
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Dapper;
+using Sync.Storage.Internal.PostgreSql;
+using Sync.Storage.Internal.SqlServer;
+
+namespace Sync.Storage.Internal;
+
+/// <summary>The outbox over either provider; the SQL comes from the provider's statements class.</summary>
+internal abstract class OutboxStore(StorageDatabase database, TimeProvider time, OutboxStore.Statements sql) : IOutboxStore
+{
+    internal const int PurgeBatchSize = 5000;
+    internal const int MaxErrorLength = 4000;
+
+    public async Task EnqueueAsync(IUnitOfWork unitOfWork, IReadOnlyCollection<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var rows = messages.Select(m => new
+        {
+            m.MessageId,
+            m.MessageType,
+            m.Destination,
+            m.Body,
+            Headers = DbValues.HeadersToJson(m.Headers),
+            CreatedAt = now,
+            AvailableAt = DbValues.Utc(m.AvailableAt),
+        }).ToList();
+        await unitOfWork.Connection.ExecuteAsync(database.Command(sql.Enqueue, rows, unitOfWork, cancellationToken));
+    }
+
+    public async Task EnqueueAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await using var unitOfWork = await database.BeginAsync(cancellationToken);
+        await EnqueueAsync(unitOfWork, [message], cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ClaimedOutboxMessage>> ClaimAsync(string relayId, int batchSize, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(relayId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+
+        var now = time.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ClaimedRow>(database.Command(
+            sql.Claim, new { RelayId = relayId, BatchSize = batchSize, Now = now, LockedUntil = now + lease }, transaction: null, cancellationToken));
+        return rows
+            .OrderBy(r => r.Id)
+            .Select(r => new ClaimedOutboxMessage(r.Id, r.MessageId, r.MessageType, r.Destination, r.Body, DbValues.HeadersFromJson(r.Headers), r.Attempts))
+            .ToList();
+    }
+
+    public async Task MarkSentAsync(string relayId, IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(relayId);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(database.Command(
+            sql.MarkSent, new { RelayId = relayId, Ids = IdList(ids), Now = time.GetUtcNow() }, transaction: null, cancellationToken));
+    }
+
+    public async Task ReleaseAsync(string relayId, long id, DateTimeOffset availableAt, string? error, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(relayId);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(database.Command(
+            sql.Release,
+            new { RelayId = relayId, Id = id, AvailableAt = DbValues.Utc(availableAt), Error = DbValues.Truncate(error, MaxErrorLength) },
+            transaction: null,
+            cancellationToken));
+    }
+
+    public async Task<int> PurgeSentAsync(DateTimeOffset sentBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await connection.ExecuteAsync(database.Command(
+                sql.PurgeSentBatch, new { SentBefore = DbValues.Utc(sentBefore), BatchSize = PurgeBatchSize }, transaction: null, cancellationToken));
+            total += deleted;
+        }
+        while (deleted == PurgeBatchSize);
+
+        return total;
+    }
+
+    /// <summary>How a list of ids travels as one parameter.</summary>
+    protected abstract object IdList(IReadOnlyCollection<long> ids);
+
+    internal sealed record Statements(string Enqueue, string Claim, string MarkSent, string Release, string PurgeSentBatch);
+
+    private sealed class ClaimedRow
+    {
+        public long Id { get; set; }
+
+        public Guid MessageId { get; set; }
+
+        public string MessageType { get; set; } = "";
+
+        public string Destination { get; set; } = "";
+
+        public string Body { get; set; } = "";
+
+        public string Headers { get; set; } = "{}";
+
+        public int Attempts { get; set; }
+    }
+}
+
+internal sealed class SqlServerOutboxStore(StorageDatabase database, TimeProvider time) : OutboxStore(database, time, new(
+    SqlServerStatements.OutboxEnqueue,
+    SqlServerStatements.OutboxClaim,
+    SqlServerStatements.OutboxMarkSent,
+    SqlServerStatements.OutboxRelease,
+    SqlServerStatements.OutboxPurgeSentBatch))
+{
+    protected override object IdList(IReadOnlyCollection<long> ids) => JsonSerializer.Serialize(ids);
+}
+
+internal sealed class PostgreSqlOutboxStore(StorageDatabase database, TimeProvider time) : OutboxStore(database, time, new(
+    PostgreSqlStatements.OutboxEnqueue,
+    PostgreSqlStatements.OutboxClaim,
+    PostgreSqlStatements.OutboxMarkSent,
+    PostgreSqlStatements.OutboxRelease,
+    PostgreSqlStatements.OutboxPurgeSentBatch))
+{
+    protected override object IdList(IReadOnlyCollection<long> ids) => ids.ToArray();
+}

@@ -1,0 +1,346 @@
+namespace Sync.Storage.Internal.PostgreSql;
+
+/// <summary>
+/// Every PostgreSQL statement Sync runs, named by intent. All values are parameters; table names come from
+/// <see cref="Tables"/>. Upserts are <c>INSERT … ON CONFLICT</c>; batch inputs arrive as arrays (<c>unnest</c>),
+/// de-duplicated and sorted by key by the caller so concurrent batches lock rows in the same order.
+/// </summary>
+internal static class PostgreSqlStatements
+{
+    // ---------------------------------------------------------------- schema and migrations
+
+    public const string EnsureSchema = $"CREATE SCHEMA IF NOT EXISTS {Tables.Schema}";
+
+    /// <summary>Session-level advisory lock serialising migrators; <c>@Key</c> is a fixed bigint.</summary>
+    public const string AcquireMigrationLock = "SELECT pg_advisory_lock(@Key)";
+
+    /// <summary>
+    /// Run on <c>postgres</c>: returns the statement that creates database <c>@Name</c> (quoted by the server) when it
+    /// does not exist, else no row. CREATE DATABASE takes no parameters, so the server builds it.
+    /// </summary>
+    public const string CreateDatabaseStatementIfMissing = """
+        SELECT format('CREATE DATABASE %I', @Name::text)
+        WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = @Name)
+        """;
+
+    public const string ReleaseMigrationLock = "SELECT pg_advisory_unlock(@Key)";
+
+    // ---------------------------------------------------------------- inbox
+
+    public const string InboxInsertIfNew = $"""
+        INSERT INTO {Tables.Inbox} (consumer, message_id, processed_at)
+        VALUES (@Consumer, @MessageId, @ProcessedAt)
+        ON CONFLICT (consumer, message_id) DO NOTHING
+        """;
+
+    public const string InboxExists = $"""
+        SELECT EXISTS (SELECT 1 FROM {Tables.Inbox} WHERE consumer = @Consumer AND message_id = @MessageId)
+        """;
+
+    public const string InboxPurgeBatch = $"""
+        DELETE FROM {Tables.Inbox}
+        WHERE (consumer, message_id) IN (
+            SELECT consumer, message_id FROM {Tables.Inbox}
+            WHERE processed_at < @ProcessedBefore
+            LIMIT @BatchSize)
+        """;
+
+    // ---------------------------------------------------------------- outbox
+
+    public const string OutboxEnqueue = $"""
+        INSERT INTO {Tables.Outbox} (message_id, message_type, destination, body, headers, created_at, available_at, attempts)
+        VALUES (@MessageId, @MessageType, @Destination, @Body, @Headers, @CreatedAt, @AvailableAt, 0)
+        """;
+
+    /// <summary>
+    /// Leases up to <c>@BatchSize</c> due rows to <c>@RelayId</c>. Rows another relay is claiming right now are
+    /// skipped (<c>SKIP LOCKED</c>); rows whose lease expired are due again. The locking CTE runs exactly once.
+    /// </summary>
+    public const string OutboxClaim = $"""
+        WITH due AS (
+            SELECT id FROM {Tables.Outbox}
+            WHERE sent_at IS NULL
+              AND available_at <= @Now
+              AND (locked_until IS NULL OR locked_until <= @Now)
+            ORDER BY available_at, id
+            LIMIT @BatchSize
+            FOR UPDATE SKIP LOCKED)
+        UPDATE {Tables.Outbox} AS o
+        SET locked_by = @RelayId, locked_until = @LockedUntil
+        FROM due
+        WHERE o.id = due.id
+        RETURNING o.id AS Id, o.message_id AS MessageId, o.message_type AS MessageType, o.destination AS Destination,
+                  o.body AS Body, o.headers AS Headers, o.attempts AS Attempts
+        """;
+
+    public const string OutboxMarkSent = $"""
+        UPDATE {Tables.Outbox}
+        SET sent_at = @Now, locked_until = NULL
+        WHERE id = ANY(@Ids) AND locked_by = @RelayId AND sent_at IS NULL
+        """;
+
+    public const string OutboxRelease = $"""
+        UPDATE {Tables.Outbox}
+        SET locked_by = NULL, locked_until = NULL, available_at = @AvailableAt, attempts = attempts + 1, last_error = @Error
+        WHERE id = @Id AND locked_by = @RelayId AND sent_at IS NULL
+        """;
+
+    public const string OutboxPurgeSentBatch = $"""
+        DELETE FROM {Tables.Outbox}
+        WHERE id IN (
+            SELECT id FROM {Tables.Outbox}
+            WHERE sent_at IS NOT NULL AND sent_at < @SentBefore
+            LIMIT @BatchSize)
+        """;
+
+    // ---------------------------------------------------------------- installations
+
+    private const string InstallationColumns = """
+        location_id AS LocationId, company_id AS CompanyId, auth_mode AS AuthMode, status AS Status,
+        access_token AS AccessToken, refresh_token AS RefreshToken, access_token_expires_at AS AccessTokenExpiresAt,
+        updated_at AS UpdatedAt, row_version AS RowVersion
+        """;
+
+    public const string InstallationGet = $"SELECT {InstallationColumns} FROM {Tables.Installations} WHERE location_id = @LocationId";
+
+    public const string InstallationList = $"SELECT {InstallationColumns} FROM {Tables.Installations} ORDER BY location_id";
+
+    public const string InstallationListIdsByStatus = $"""
+        SELECT location_id FROM {Tables.Installations} WHERE status = @Status ORDER BY location_id
+        """;
+
+    /// <summary>Creates or replaces an installation; its refresh lease is left as it is.</summary>
+    public const string InstallationUpsert = $"""
+        INSERT INTO {Tables.Installations} AS i
+            (location_id, company_id, auth_mode, status, access_token, refresh_token, access_token_expires_at,
+             installed_at, updated_at, row_version)
+        VALUES (@LocationId, @CompanyId, @AuthMode, @Status, @AccessToken, @RefreshToken, @AccessTokenExpiresAt,
+                @UpdatedAt, @UpdatedAt, 1)
+        ON CONFLICT (location_id) DO UPDATE
+        SET company_id = excluded.company_id, auth_mode = excluded.auth_mode, status = excluded.status,
+            access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+            access_token_expires_at = excluded.access_token_expires_at, updated_at = excluded.updated_at,
+            row_version = i.row_version + 1
+        """;
+
+    public const string InstallationAcquireLease = $"""
+        UPDATE {Tables.Installations}
+        SET refresh_lease_owner = @Owner, refresh_lease_until = @LeaseUntil
+        WHERE location_id = @LocationId
+          AND (refresh_lease_owner IS NULL OR refresh_lease_until IS NULL OR refresh_lease_until <= @Now OR refresh_lease_owner = @Owner)
+        """;
+
+    public const string InstallationReleaseLease = $"""
+        UPDATE {Tables.Installations}
+        SET refresh_lease_owner = NULL, refresh_lease_until = NULL
+        WHERE location_id = @LocationId AND refresh_lease_owner = @Owner
+        """;
+
+    public const string InstallationDelete = $"DELETE FROM {Tables.Installations} WHERE location_id = @LocationId";
+
+    public const string InstallationListTokens = $"""
+        SELECT location_id AS LocationId, access_token AS AccessToken, refresh_token AS RefreshToken, row_version AS RowVersion
+        FROM {Tables.Installations}
+        ORDER BY location_id
+        """;
+
+    /// <summary>Replaces the tokens only if nobody wrote the row since it was read (optimistic, by row version).</summary>
+    public const string InstallationReplaceTokens = $"""
+        UPDATE {Tables.Installations}
+        SET access_token = @AccessToken, refresh_token = @RefreshToken, row_version = row_version + 1
+        WHERE location_id = @LocationId AND row_version = @RowVersion
+        """;
+
+    // ---------------------------------------------------------------- contact index
+
+    /// <summary>Upserts a batch of keys given as parallel arrays, already de-duplicated and sorted by key.</summary>
+    public const string ContactKeysUpsert = $"""
+        INSERT INTO {Tables.ContactKeys} AS k (location_id, key_kind, key_value, contact_id, updated_at)
+        SELECT @LocationId, b.kind, b.value, b.contact_id, @UpdatedAt
+        FROM unnest(@Kinds::text[], @Values::text[], @ContactIds::text[]) WITH ORDINALITY AS b(kind, value, contact_id, ordinal)
+        ORDER BY b.ordinal
+        ON CONFLICT (location_id, key_kind, key_value) DO UPDATE
+        SET contact_id = excluded.contact_id, updated_at = excluded.updated_at
+        """;
+
+    public const string ContactKeysFindOne = $"""
+        SELECT contact_id FROM {Tables.ContactKeys}
+        WHERE location_id = @LocationId AND key_kind = @Kind AND key_value = @Value
+        """;
+
+    public const string ContactKeysFindMany = $"""
+        SELECT k.key_kind AS Kind, k.key_value AS Value, k.contact_id AS ContactId
+        FROM {Tables.ContactKeys} AS k
+        JOIN unnest(@Kinds::text[], @Values::text[]) AS q(kind, value) ON k.key_kind = q.kind AND k.key_value = q.value
+        WHERE k.location_id = @LocationId
+        ORDER BY k.key_kind, k.key_value
+        """;
+
+    public const string ContactKeysOfContact = $"""
+        SELECT key_kind AS Kind, key_value AS Value, contact_id AS ContactId
+        FROM {Tables.ContactKeys}
+        WHERE location_id = @LocationId AND contact_id = @ContactId
+        ORDER BY key_kind, key_value
+        """;
+
+    /// <summary>One row affected when the event is not stale (inserted, or stored time at or before it).</summary>
+    public const string ContactAdvance = $"""
+        INSERT INTO {Tables.ContactVersions} AS v (location_id, contact_id, last_occurred_at)
+        VALUES (@LocationId, @ContactId, @OccurredAt)
+        ON CONFLICT (location_id, contact_id) DO UPDATE
+        SET last_occurred_at = excluded.last_occurred_at
+        WHERE v.last_occurred_at <= excluded.last_occurred_at
+        """;
+
+    /// <summary>Returns the tags whose change is not stale; input arrays de-duplicated and sorted by tag.</summary>
+    public const string ContactTagsAdvance = $"""
+        INSERT INTO {Tables.ContactTagVersions} AS v (location_id, contact_id, tag, last_operation, last_occurred_at)
+        SELECT @LocationId, @ContactId, b.tag, b.operation, @OccurredAt
+        FROM unnest(@Tags::text[], @Operations::text[]) WITH ORDINALITY AS b(tag, operation, ordinal)
+        ORDER BY b.ordinal
+        ON CONFLICT (location_id, contact_id, tag) DO UPDATE
+        SET last_operation = excluded.last_operation, last_occurred_at = excluded.last_occurred_at
+        WHERE v.last_occurred_at <= excluded.last_occurred_at
+        RETURNING v.tag AS Tag, v.last_operation AS Operation
+        """;
+
+    public const string ContactDelete = $"""
+        DELETE FROM {Tables.ContactKeys} WHERE location_id = @LocationId AND contact_id = @ContactId;
+        DELETE FROM {Tables.ContactVersions} WHERE location_id = @LocationId AND contact_id = @ContactId;
+        DELETE FROM {Tables.ContactTagVersions} WHERE location_id = @LocationId AND contact_id = @ContactId
+        """;
+
+    public const string ContactIndexDeleteLocation = $"""
+        DELETE FROM {Tables.ContactKeys} WHERE location_id = @LocationId;
+        DELETE FROM {Tables.ContactVersions} WHERE location_id = @LocationId;
+        DELETE FROM {Tables.ContactTagVersions} WHERE location_id = @LocationId
+        """;
+
+    // ---------------------------------------------------------------- dead letters
+
+    private const string DeadLetterColumns = """
+        id AS Id, source_queue AS SourceQueue, message_id AS MessageId, message_type AS MessageType,
+        location_id AS LocationId, body AS Body, headers AS Headers, fault_type AS FaultType,
+        fault_message AS FaultMessage, fault_stack_trace AS FaultStackTrace, classification AS Classification,
+        fingerprint AS Fingerprint, first_failed_at AS FirstFailedAt, last_failed_at AS LastFailedAt,
+        failure_count AS FailureCount, status AS Status, replay_count AS ReplayCount, status_changed_at AS StatusChangedAt
+        """;
+
+    private const string DeadLetterFilter = """
+        (@Status IS NULL OR status = @Status)
+          AND (@SourceQueue IS NULL OR source_queue = @SourceQueue)
+          AND (@MessageType IS NULL OR message_type = @MessageType)
+          AND (@LocationId IS NULL OR location_id = @LocationId)
+          AND (@Fingerprint IS NULL OR fingerprint = @Fingerprint)
+          AND (@LastFailedFrom IS NULL OR last_failed_at >= @LastFailedFrom)
+          AND (@LastFailedBefore IS NULL OR last_failed_at < @LastFailedBefore)
+        """;
+
+    /// <summary>Adds a failure or bumps the existing row; returns the row's id (equal to <c>@Id</c> when it was added).</summary>
+    public const string DeadLetterAddOrUpdate = $"""
+        INSERT INTO {Tables.DeadLetters} AS d
+            (id, source_queue, message_id, message_type, location_id, body, headers, fault_type, fault_message,
+             fault_stack_trace, classification, fingerprint, first_failed_at, last_failed_at, failure_count, status,
+             replay_count, status_changed_at)
+        VALUES (@Id, @SourceQueue, @MessageId, @MessageType, @LocationId, @Body, @Headers, @FaultType, @FaultMessage,
+                @FaultStackTrace, @Classification, @Fingerprint, @FailedAt, @FailedAt, 1, @NewStatus, 0, @FailedAt)
+        ON CONFLICT (source_queue, message_id) DO UPDATE
+        SET message_type = COALESCE(excluded.message_type, d.message_type),
+            location_id = COALESCE(excluded.location_id, d.location_id),
+            body = excluded.body, headers = excluded.headers, fault_type = excluded.fault_type,
+            fault_message = excluded.fault_message, fault_stack_trace = excluded.fault_stack_trace,
+            classification = excluded.classification, fingerprint = excluded.fingerprint,
+            first_failed_at = LEAST(d.first_failed_at, excluded.first_failed_at),
+            last_failed_at = GREATEST(d.last_failed_at, excluded.last_failed_at),
+            failure_count = d.failure_count + 1,
+            status_changed_at = CASE WHEN d.status = excluded.status THEN d.status_changed_at ELSE excluded.status_changed_at END,
+            status = excluded.status
+        RETURNING d.id
+        """;
+
+    public const string DeadLetterGet = $"SELECT {DeadLetterColumns} FROM {Tables.DeadLetters} WHERE id = @Id";
+
+    public const string DeadLetterQuery = $"""
+        SELECT {DeadLetterColumns} FROM {Tables.DeadLetters}
+        WHERE {DeadLetterFilter}
+        ORDER BY last_failed_at DESC, id
+        LIMIT @Take OFFSET @Skip
+        """;
+
+    public const string DeadLetterCount = $"SELECT count(*) FROM {Tables.DeadLetters} WHERE {DeadLetterFilter}";
+
+    public const string DeadLetterGroupByFingerprint = $"""
+        SELECT fingerprint AS Fingerprint, count(*) AS Count, max(message_type) AS MessageType, max(fault_type) AS FaultType,
+               max(fault_message) AS SampleFaultMessage, min(first_failed_at) AS FirstFailedAt, max(last_failed_at) AS LastFailedAt
+        FROM {Tables.DeadLetters}
+        WHERE {DeadLetterFilter}
+        GROUP BY fingerprint
+        ORDER BY count(*) DESC, fingerprint
+        LIMIT @Take OFFSET @Skip
+        """;
+
+    /// <summary>Sets the status of one dead letter (counting a replay) and audits it; returns 1, or 0 when none.</summary>
+    public const string DeadLetterChangeStatus = $"""
+        WITH changed AS (
+            UPDATE {Tables.DeadLetters}
+            SET status = @Status, replay_count = replay_count + @ReplayIncrement, status_changed_at = @At
+            WHERE id = @Id
+            RETURNING id),
+        audited AS (
+            INSERT INTO {Tables.DeadLetterAudit} (dead_letter_id, action, actor, note, occurred_at)
+            SELECT id, @Action, @Actor, @Note, @At FROM changed
+            RETURNING 1)
+        SELECT count(*)::int FROM audited
+        """;
+
+    /// <summary>Moves every dead letter of a location in <c>@FromStatus</c> to <c>@Status</c>, auditing each; returns how many.</summary>
+    public const string DeadLetterChangeStatusOfLocation = $"""
+        WITH changed AS (
+            UPDATE {Tables.DeadLetters}
+            SET status = @Status, status_changed_at = @At
+            WHERE location_id = @LocationId AND status = @FromStatus
+            RETURNING id),
+        audited AS (
+            INSERT INTO {Tables.DeadLetterAudit} (dead_letter_id, action, actor, note, occurred_at)
+            SELECT id, @Action, @Actor, @Note, @At FROM changed
+            RETURNING 1)
+        SELECT count(*)::int FROM audited
+        """;
+
+    public const string DeadLetterAuditTrail = $"""
+        SELECT dead_letter_id AS DeadLetterId, action AS Action, actor AS Actor, note AS Note, occurred_at AS At
+        FROM {Tables.DeadLetterAudit}
+        WHERE dead_letter_id = @Id
+        ORDER BY id
+        """;
+
+    // ---------------------------------------------------------------- rate limits
+
+    /// <summary>
+    /// Takes permits atomically: starts a new window when the current one ended (<c>window_started_at &lt;= @WindowCutoff</c>,
+    /// the cutoff being now − window), and takes only if not blocked and the window stays within <c>@Limit</c>.
+    /// One row affected when granted, none when refused.
+    /// </summary>
+    public const string RateLimitTryTake = $"""
+        INSERT INTO {Tables.RateLimits} AS r (app, location_id, window_started_at, permits_taken, blocked_until)
+        VALUES (@App, @LocationId, @Now, @Permits, NULL)
+        ON CONFLICT (app, location_id) DO UPDATE
+        SET window_started_at = CASE WHEN r.window_started_at <= @WindowCutoff THEN @Now ELSE r.window_started_at END,
+            permits_taken = CASE WHEN r.window_started_at <= @WindowCutoff THEN 0 ELSE r.permits_taken END + @Permits
+        WHERE (r.blocked_until IS NULL OR r.blocked_until <= @Now)
+          AND CASE WHEN r.window_started_at <= @WindowCutoff THEN 0 ELSE r.permits_taken END + @Permits <= @Limit
+        """;
+
+    public const string RateLimitGet = $"""
+        SELECT window_started_at AS WindowStartedAt, permits_taken AS PermitsTaken, blocked_until AS BlockedUntil
+        FROM {Tables.RateLimits}
+        WHERE app = @App AND location_id = @LocationId
+        """;
+
+    public const string RateLimitBlock = $"""
+        INSERT INTO {Tables.RateLimits} AS r (app, location_id, window_started_at, permits_taken, blocked_until)
+        VALUES (@App, @LocationId, @Now, 0, @Until)
+        ON CONFLICT (app, location_id) DO UPDATE
+        SET blocked_until = GREATEST(r.blocked_until, excluded.blocked_until)
+        """;
+}

@@ -1,0 +1,324 @@
+using Sync.Storage.Tests.Infrastructure;
+
+namespace Sync.Storage.Tests.Contracts;
+
+/// <summary>What every provider's contact index and staleness guard do.</summary>
+public abstract class Contact_index_contract : StorageFixture
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+    private IContactIndexStore Index => Get<IContactIndexStore>();
+
+    [Test]
+    public async Task Should_find_a_contact_by_each_of_its_keys()
+    {
+        var location = Unique("loc");
+        var keys = new[] { ContactKey.Email("jane@example.com"), ContactKey.Phone("+1 555 0100"), ContactKey.ExternalId("crm-42") };
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(uow, location, keys.Select(k => new ContactKeyEntry(k, "contact-1")).ToList(), None));
+
+        var found = new List<string?>();
+        foreach (var key in keys)
+        {
+            found.Add(await Index.FindContactIdAsync(location, key, None));
+        }
+
+        Assert.That(found, Is.All.EqualTo("contact-1"));
+    }
+
+    [Test]
+    public async Task Should_find_an_email_however_it_is_cased_or_padded()
+    {
+        var location = Unique("loc");
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(uow, location, [new(ContactKey.Email("Jane@Example.com"), "contact-1")], None));
+
+        var found = await Index.FindContactIdAsync(location, ContactKey.Email("  JANE@example.COM "), None);
+
+        Assert.That(found, Is.EqualTo("contact-1"));
+    }
+
+    [Test]
+    public async Task Should_compare_external_ids_exactly()
+    {
+        var location = Unique("loc");
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(uow, location, [new(ContactKey.ExternalId("ABC-1"), "contact-1")], None));
+
+        var found = await Index.FindContactIdAsync(location, ContactKey.ExternalId("abc-1"), None);
+
+        Assert.That(found, Is.Null);
+    }
+
+    [Test]
+    public async Task Should_point_a_key_at_the_contact_it_was_last_given()
+    {
+        var location = Unique("loc");
+        var email = ContactKey.Email("shared@example.com");
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(uow, location, [new(email, "contact-1")], None));
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(uow, location, [new(email, "contact-2")], None));
+
+        var found = await Index.FindContactIdAsync(location, email, None);
+
+        Assert.That(found, Is.EqualTo("contact-2"));
+    }
+
+    [Test]
+    public async Task Should_take_the_last_entry_when_a_batch_repeats_a_key()
+    {
+        var location = Unique("loc");
+        var email = ContactKey.Email("twice@example.com");
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(uow, location, [new(email, "contact-1"), new(email, "contact-2")], None));
+
+        var found = await Index.FindContactIdAsync(location, email, None);
+
+        Assert.That(found, Is.EqualTo("contact-2"));
+    }
+
+    [Test]
+    public async Task Should_keep_locations_apart()
+    {
+        var email = ContactKey.Email("jane@example.com");
+        var location = Unique("loc");
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(uow, location, [new(email, "contact-1")], None));
+
+        var elsewhere = await Index.FindContactIdAsync(Unique("loc"), email, None);
+
+        Assert.That(elsewhere, Is.Null);
+    }
+
+    [Test]
+    public async Task Should_find_the_known_keys_among_many()
+    {
+        var location = Unique("loc");
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(
+            uow, location, [new(ContactKey.Email("a@example.com"), "contact-a"), new(ContactKey.Phone("+15550100"), "contact-b")], None));
+
+        var found = await Index.FindAsync(
+            location, [ContactKey.Email("A@example.com"), ContactKey.Phone("+1 555 0100"), ContactKey.ExternalId("unknown")], None);
+
+        Assert.That(found, Is.EquivalentTo(new[]
+        {
+            new ContactKeyEntry(ContactKey.Email("a@example.com"), "contact-a"),
+            new ContactKeyEntry(ContactKey.Phone("+15550100"), "contact-b"),
+        }));
+    }
+
+    [Test]
+    public async Task Should_list_the_keys_of_a_contact()
+    {
+        var location = Unique("loc");
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(
+            uow, location, [new(ContactKey.Email("a@example.com"), "contact-a"), new(ContactKey.ExternalId("x-1"), "contact-a"), new(ContactKey.Email("b@example.com"), "contact-b")], None));
+
+        var keys = await Index.GetKeysAsync(location, "contact-a", None);
+
+        Assert.That(keys, Is.EquivalentTo(new[] { ContactKey.Email("a@example.com"), ContactKey.ExternalId("x-1") }));
+    }
+
+    [Test]
+    public async Task Should_accept_the_first_event_of_a_contact()
+    {
+        var fresh = await Advance(Unique("loc"), "contact-1", T0);
+
+        Assert.That(fresh, Is.True);
+    }
+
+    [Test]
+    public async Task Should_accept_a_newer_event()
+    {
+        var location = Unique("loc");
+        await Advance(location, "contact-1", T0);
+
+        var fresh = await Advance(location, "contact-1", T0.AddSeconds(1));
+
+        Assert.That(fresh, Is.True);
+    }
+
+    [Test]
+    public async Task Should_skip_an_event_older_than_one_applied()
+    {
+        var location = Unique("loc");
+        await Advance(location, "contact-1", T0);
+
+        var fresh = await Advance(location, "contact-1", T0.AddTicks(-10));
+
+        Assert.That(fresh, Is.False);
+    }
+
+    [Test]
+    public async Task Should_accept_an_event_at_the_same_time_as_one_applied()
+    {
+        var location = Unique("loc");
+        await Advance(location, "contact-1", T0);
+
+        var fresh = await Advance(location, "contact-1", T0);
+
+        Assert.That(fresh, Is.True);
+    }
+
+    [Test]
+    public async Task Should_keep_the_newest_time_after_skipping_an_older_event()
+    {
+        var location = Unique("loc");
+        await Advance(location, "contact-1", T0.AddMinutes(5));
+        await Advance(location, "contact-1", T0);
+
+        var fresh = await Advance(location, "contact-1", T0.AddMinutes(4));
+
+        Assert.That(fresh, Is.False);
+    }
+
+    [Test]
+    public async Task Should_forget_an_advance_whose_unit_of_work_rolls_back()
+    {
+        var location = Unique("loc");
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            await Index.TryAdvanceContactAsync(unitOfWork, location, "contact-1", T0.AddHours(1), None);
+        }
+
+        var fresh = await Advance(location, "contact-1", T0);
+
+        Assert.That(fresh, Is.True);
+    }
+
+    [Test]
+    public async Task Should_skip_an_add_older_than_a_later_remove_of_the_same_tag()
+    {
+        var location = Unique("loc");
+        await AdvanceTags(location, "contact-1", T0.AddSeconds(10), new TagChange("vip", TagOperation.Remove));
+
+        var applied = await AdvanceTags(location, "contact-1", T0, new TagChange("vip", TagOperation.Add));
+
+        Assert.That(applied, Is.Empty);
+    }
+
+    [Test]
+    public async Task Should_apply_a_remove_newer_than_an_add_of_the_same_tag()
+    {
+        var location = Unique("loc");
+        await AdvanceTags(location, "contact-1", T0, new TagChange("vip", TagOperation.Add));
+
+        var applied = await AdvanceTags(location, "contact-1", T0.AddSeconds(1), new TagChange("vip", TagOperation.Remove));
+
+        Assert.That(applied, Is.EqualTo(new[] { new TagChange("vip", TagOperation.Remove) }));
+    }
+
+    [Test]
+    public async Task Should_compare_tag_names_ignoring_case_and_padding()
+    {
+        var location = Unique("loc");
+        await AdvanceTags(location, "contact-1", T0.AddSeconds(10), new TagChange("VIP", TagOperation.Remove));
+
+        var applied = await AdvanceTags(location, "contact-1", T0, new TagChange(" vip ", TagOperation.Add));
+
+        Assert.That(applied, Is.Empty);
+    }
+
+    [Test]
+    public async Task Should_judge_each_tag_on_its_own_time()
+    {
+        var location = Unique("loc");
+        await AdvanceTags(location, "contact-1", T0.AddSeconds(10), new TagChange("newer", TagOperation.Add));
+
+        var applied = await AdvanceTags(
+            location, "contact-1", T0, new TagChange("Newer", TagOperation.Remove), new TagChange("Other", TagOperation.Add));
+
+        Assert.That(applied, Is.EqualTo(new[] { new TagChange("other", TagOperation.Add) }));
+    }
+
+    [Test]
+    public async Task Should_apply_the_last_change_when_an_event_repeats_a_tag()
+    {
+        var location = Unique("loc");
+
+        var applied = await AdvanceTags(
+            location, "contact-1", T0, new TagChange("vip", TagOperation.Add), new TagChange("VIP", TagOperation.Remove));
+
+        Assert.That(applied, Is.EqualTo(new[] { new TagChange("vip", TagOperation.Remove) }));
+    }
+
+    [Test]
+    public async Task Should_judge_tags_apart_from_the_contact()
+    {
+        var location = Unique("loc");
+        await Advance(location, "contact-1", T0.AddHours(1));
+
+        var applied = await AdvanceTags(location, "contact-1", T0, new TagChange("vip", TagOperation.Add));
+
+        Assert.That(applied, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Should_forget_one_contact_and_only_that_contact()
+    {
+        var location = Unique("loc");
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(
+            uow, location, [new(ContactKey.Email("a@example.com"), "contact-a"), new(ContactKey.Email("b@example.com"), "contact-b")], None));
+        await Advance(location, "contact-a", T0.AddHours(1));
+
+        await InUnitOfWork(uow => Index.DeleteContactAsync(uow, location, "contact-a", None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Index.FindContactIdAsync(location, ContactKey.Email("a@example.com"), None), Is.Null);
+            Assert.That(await Index.FindContactIdAsync(location, ContactKey.Email("b@example.com"), None), Is.EqualTo("contact-b"));
+            Assert.That(await Advance(location, "contact-a", T0), Is.True, "its freshness record is gone too");
+        }
+    }
+
+    [Test]
+    public async Task Should_forget_a_whole_location_and_nothing_else()
+    {
+        var uninstalled = Unique("loc");
+        var kept = Unique("loc");
+        foreach (var location in new[] { uninstalled, kept })
+        {
+            await InUnitOfWork(uow => Index.UpsertKeysAsync(uow, location, [new(ContactKey.Email("a@example.com"), "contact-a")], None));
+            await Advance(location, "contact-a", T0.AddHours(1));
+            await AdvanceTags(location, "contact-a", T0.AddHours(1), new TagChange("vip", TagOperation.Add));
+        }
+
+        var removed = 0;
+        await InUnitOfWork(async uow => removed = await Index.DeleteLocationAsync(uow, uninstalled, None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(removed, Is.EqualTo(3));
+            Assert.That(await Index.FindContactIdAsync(uninstalled, ContactKey.Email("a@example.com"), None), Is.Null);
+            Assert.That(await Index.FindContactIdAsync(kept, ContactKey.Email("a@example.com"), None), Is.EqualTo("contact-a"));
+            Assert.That(await Advance(kept, "contact-a", T0), Is.False, "the other location's guard is intact");
+        }
+    }
+
+    private async Task InUnitOfWork(Func<IUnitOfWork, Task> work)
+    {
+        await using var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None);
+        await work(unitOfWork);
+        await unitOfWork.CommitAsync(None);
+    }
+
+    private async Task<bool> Advance(string location, string contact, DateTimeOffset occurredAt)
+    {
+        var fresh = false;
+        await InUnitOfWork(async uow => fresh = await Index.TryAdvanceContactAsync(uow, location, contact, occurredAt, None));
+        return fresh;
+    }
+
+    private async Task<IReadOnlyList<TagChange>> AdvanceTags(string location, string contact, DateTimeOffset occurredAt, params TagChange[] changes)
+    {
+        IReadOnlyList<TagChange> applied = [];
+        await InUnitOfWork(async uow => applied = await Index.TryAdvanceTagsAsync(uow, location, contact, changes, occurredAt, None));
+        return applied;
+    }
+}
+
+[TestFixture]
+public sealed class When_the_contact_index_is_on_postgresql : Contact_index_contract
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
+}
+
+[TestFixture]
+public sealed class When_the_contact_index_is_on_sql_server : Contact_index_contract
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.SqlServer;
+}

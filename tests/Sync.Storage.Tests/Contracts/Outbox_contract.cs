@@ -1,0 +1,195 @@
+using Sync.Storage.Tests.Infrastructure;
+
+namespace Sync.Storage.Tests.Contracts;
+
+/// <summary>What every provider's outbox does.</summary>
+public abstract class Outbox_contract : StorageFixture
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+
+    private IOutboxStore Outbox => Get<IOutboxStore>();
+
+    [SetUp]
+    public Task Empty_the_outbox() => ExecuteRawAsync("DELETE FROM sync.outbox");
+
+    [Test]
+    public async Task Should_claim_a_due_message_with_its_type_destination_body_and_headers()
+    {
+        var message = Message(headers: new Dictionary<string, string> { ["MT-Host"] = "ingress", ["x-location"] = "loc-1" });
+        await Outbox.EnqueueAsync(message, None);
+
+        var claimed = await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+
+        Assert.That(claimed, Has.Count.EqualTo(1));
+        var row = claimed[0];
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(row.MessageId, Is.EqualTo(message.MessageId));
+            Assert.That(row.MessageType, Is.EqualTo(message.MessageType));
+            Assert.That(row.Destination, Is.EqualTo(message.Destination));
+            Assert.That(row.Body, Is.EqualTo(message.Body));
+            Assert.That(row.Headers, Is.EquivalentTo(message.Headers));
+            Assert.That(row.Attempts, Is.Zero);
+        }
+    }
+
+    [Test]
+    public async Task Should_not_claim_a_message_before_it_is_available()
+    {
+        await Outbox.EnqueueAsync(Message(availableAt: Clock.GetUtcNow().AddSeconds(30)), None);
+
+        var early = await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var due = await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(early, Is.Empty);
+            Assert.That(due, Has.Count.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task Should_not_claim_a_message_leased_to_a_live_relay()
+    {
+        await Outbox.EnqueueAsync(Message(), None);
+        await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+
+        var second = await Outbox.ClaimAsync("relay-b", 10, Lease, None);
+
+        Assert.That(second, Is.Empty);
+    }
+
+    [Test]
+    public async Task Should_claim_again_a_message_whose_relay_let_its_lease_expire()
+    {
+        await Outbox.EnqueueAsync(Message(), None);
+        await Outbox.ClaimAsync("crashed-relay", 10, Lease, None);
+        Clock.Advance(Lease);
+
+        var reclaimed = await Outbox.ClaimAsync("relay-b", 10, Lease, None);
+
+        Assert.That(reclaimed, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Should_claim_the_oldest_due_messages_first_up_to_the_batch_size()
+    {
+        var start = Clock.GetUtcNow();
+        var messages = Enumerable.Range(0, 5).Select(i => Message(availableAt: start.AddSeconds(-i))).ToList();
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            await Outbox.EnqueueAsync(unitOfWork, messages, None);
+            await unitOfWork.CommitAsync(None);
+        }
+
+        var claimed = await Outbox.ClaimAsync("relay-a", 2, Lease, None);
+
+        Assert.That(claimed.Select(c => c.MessageId), Is.EquivalentTo(new[] { messages[4].MessageId, messages[3].MessageId }));
+    }
+
+    [Test]
+    public async Task Should_not_claim_a_message_once_it_is_sent()
+    {
+        await Outbox.EnqueueAsync(Message(), None);
+        var claimed = await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+        await Outbox.MarkSentAsync("relay-a", claimed.Select(c => c.Id).ToList(), None);
+        Clock.Advance(Lease * 2);
+
+        var again = await Outbox.ClaimAsync("relay-b", 10, Lease, None);
+
+        Assert.That(again, Is.Empty);
+    }
+
+    [Test]
+    public async Task Should_leave_alone_a_message_marked_sent_by_a_relay_that_lost_its_lease()
+    {
+        await Outbox.EnqueueAsync(Message(), None);
+        var first = await Outbox.ClaimAsync("slow-relay", 10, Lease, None);
+        Clock.Advance(Lease);
+        await Outbox.ClaimAsync("relay-b", 10, Lease, None);
+
+        await Outbox.MarkSentAsync("slow-relay", first.Select(c => c.Id).ToList(), None);
+        var sent = await QueryRawAsync<int>("SELECT COUNT(*) FROM sync.outbox WHERE sent_at IS NOT NULL");
+
+        Assert.That(sent.Single(), Is.Zero);
+    }
+
+    [Test]
+    public async Task Should_release_a_message_for_a_later_attempt_with_its_error()
+    {
+        await Outbox.EnqueueAsync(Message(), None);
+        var claimed = await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+
+        await Outbox.ReleaseAsync("relay-a", claimed[0].Id, Clock.GetUtcNow().AddSeconds(10), "broker unreachable", None);
+        var tooEarly = await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+        Clock.Advance(TimeSpan.FromSeconds(10));
+        var retried = await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+        var error = await QueryRawAsync<string>("SELECT last_error FROM sync.outbox WHERE id = @Id", new { claimed[0].Id });
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(tooEarly, Is.Empty);
+            Assert.That(retried.Single().Attempts, Is.EqualTo(1));
+            Assert.That(error.Single(), Is.EqualTo("broker unreachable"));
+        }
+    }
+
+    [Test]
+    public async Task Should_not_keep_messages_enqueued_in_a_unit_of_work_that_rolls_back()
+    {
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            await Outbox.EnqueueAsync(unitOfWork, [Message(), Message()], None);
+        }
+
+        var claimed = await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+
+        Assert.That(claimed, Is.Empty);
+    }
+
+    [Test]
+    public async Task Should_purge_only_sent_messages_sent_before_the_cutoff()
+    {
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            await Outbox.EnqueueAsync(unitOfWork, [Message(), Message(), Message()], None);
+            await unitOfWork.CommitAsync(None);
+        }
+
+        var claimed = await Outbox.ClaimAsync("relay-a", 1, Lease, None);
+        await Outbox.MarkSentAsync("relay-a", [claimed[0].Id], None);
+        Clock.Advance(TimeSpan.FromDays(2));
+        var recent = await Outbox.ClaimAsync("relay-a", 1, Lease, None);
+        await Outbox.MarkSentAsync("relay-a", [recent[0].Id], None);
+
+        var purged = await Outbox.PurgeSentAsync(Clock.GetUtcNow() - TimeSpan.FromDays(1), None);
+        var remaining = await QueryRawAsync<int>("SELECT COUNT(*) FROM sync.outbox");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(purged, Is.EqualTo(1));
+            Assert.That(remaining.Single(), Is.EqualTo(2), "the recently sent row and the unsent row stay");
+        }
+    }
+
+    private OutboxMessage Message(DateTimeOffset? availableAt = null, IReadOnlyDictionary<string, string>? headers = null) => new(
+        Guid.NewGuid(),
+        "Sync.Contracts.WebhookReceived",
+        "publish",
+        """{"locationId":"loc-1","type":"ContactCreate"}""",
+        headers ?? new Dictionary<string, string>(),
+        availableAt ?? Clock.GetUtcNow());
+}
+
+[TestFixture]
+public sealed class When_the_outbox_is_on_postgresql : Outbox_contract
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
+}
+
+[TestFixture]
+public sealed class When_the_outbox_is_on_sql_server : Outbox_contract
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.SqlServer;
+}
