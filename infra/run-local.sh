@@ -1,35 +1,75 @@
 #!/usr/bin/env bash
-# Runs Sync locally without Docker: brings up RabbitMQ and PostgreSQL (infra/services.sh), builds the
-# solution, then starts every host of the project that exists, each bound to loopback, and stops them all
-# on Ctrl+C. Logs go to .run/<host>.log.
+# Runs Sync locally without Docker: RabbitMQ and PostgreSQL (infra/services.sh), the sandbox API on
+# 127.0.0.1:5099, the ingress on 127.0.0.1:5080 and one worker, all bound to loopback; Ctrl+C stops them.
+#
+# First run only: makes demo keys in .run/keys (an Ed25519 key pair for platform webhooks and a whsec_ secret for
+# the "crm" source), registers private-integration tokens for two demo locations in the sandbox, and installs them
+# with sync-admin. Logs go to .run/<host>.log. See README.md for sending demo webhooks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
+DEMO_LOCATIONS=(DemoLocation00000001 DemoLocation00000002)
 
 bash infra/services.sh up
+echo "[run] building (Release)"
 dotnet build Sync.sln -c Release -v quiet -nologo
 
-mkdir -p .run
+mkdir -p .run/keys
+run() { dotnet run --no-build -c Release --no-launch-profile --project "src/$1" -- "${@:2}"; }
+if [ ! -f .run/keys/source.secret ]; then
+  echo "[run] making demo keys in .run/keys"
+  run Sync.Sandbox keygen --out .run/keys >/dev/null
+fi
+for i in "${!DEMO_LOCATIONS[@]}"; do
+  [ -f ".run/keys/token-$i" ] || printf 'pit-demo-%s\n' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" > ".run/keys/token-$i"
+done
+
+echo "[run] migrating the database"
+run Sync.Admin migrate >/dev/null
+for i in "${!DEMO_LOCATIONS[@]}"; do
+  location=${DEMO_LOCATIONS[$i]}
+  if ! run Sync.Admin installations list --json | grep -q "\"$location\""; then
+    run Sync.Admin installations add-private --location "$location" --token-file ".run/keys/token-$i" >/dev/null
+    echo "[run] installed demo location $location"
+  fi
+done
+
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-start() { # start <project> <args...>
+start() { # start <project> <args...>; environment for the host is passed in front of the call
   local project=$1; shift
-  if [ ! -f "src/$project/$project.csproj" ]; then return 0; fi
-  echo "[run] starting $project $* (log: .run/$project.log)"
-  dotnet run --no-build -c Release --project "src/$project" -- "$@" >".run/$project.log" 2>&1 &
+  echo "[run] starting $project (log: .run/$project.log)"
+  run "$project" "$@" >".run/$project.log" 2>&1 &
   pids+=("$!")
 }
 
-# Hosts join this list as they are built: the sandbox API, the ingress, the worker.
-start Sync.Sandbox --urls http://127.0.0.1:5099
-start Sync.Ingress --urls http://127.0.0.1:5080
+# The sandbox knows the demo locations' tokens; the ingress trusts the demo keys.
+sandbox_env=()
+for i in "${!DEMO_LOCATIONS[@]}"; do
+  sandbox_env+=("Sync__Sandbox__PrivateTokens__${i}__LocationId=${DEMO_LOCATIONS[$i]}"
+                "Sync__Sandbox__PrivateTokens__${i}__Token=$(cat ".run/keys/token-$i")")
+done
+env "${sandbox_env[@]}" bash -c "$(declare -f run); run Sync.Sandbox --urls http://127.0.0.1:5099" >.run/Sync.Sandbox.log 2>&1 &
+pids+=("$!"); echo "[run] starting Sync.Sandbox on http://127.0.0.1:5099 (log: .run/Sync.Sandbox.log)"
+
+Sync__Ingress__Platform__Ed25519PublicKey="$(cat .run/keys/ed25519.pub)" \
+Sync__Ingress__Sources__crm__Secrets__0="$(cat .run/keys/source.secret)" \
+  start Sync.Ingress --urls http://127.0.0.1:5080
 start Sync.Worker
 
-if [ "${#pids[@]}" -eq 0 ]; then
-  echo "[run] services are up; no host of the project exists yet."
-  exit 0
-fi
-echo "[run] running; Ctrl+C stops everything."
-wait -n "${pids[@]}"
+echo "[run] waiting for the sandbox and the ingress"
+for _ in $(seq 1 60); do
+  if curl -fsS http://127.0.0.1:5099/_sandbox/health >/dev/null 2>&1 && curl -fsS http://127.0.0.1:5080/health/ready >/dev/null 2>&1; then
+    echo "[run] ready: ingress http://127.0.0.1:5080, sandbox http://127.0.0.1:5099, demo locations ${DEMO_LOCATIONS[*]}"
+    echo "[run] Ctrl+C stops everything."
+    wait -n "${pids[@]}"
+    echo "[run] a host stopped; see .run/*.log" >&2
+    exit 1
+  fi
+  sleep 1
+done
+echo "[run] ERROR: the hosts did not become ready within 60 s; see .run/*.log" >&2
+exit 1

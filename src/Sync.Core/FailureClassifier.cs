@@ -14,6 +14,12 @@ public enum FailureKind
 
     /// <summary>5xx, timeouts, connection failures: back off 1, 2, 4, 8 s, then dead-letter.</summary>
     Transient,
+
+    /// <summary>
+    /// Something the work depends on is not there yet (e.g. a tag change for a contact whose creating event is still
+    /// queued): wait, with growing delays, without using up the transient retries; dead-letter only after a long wait.
+    /// </summary>
+    Waiting,
 }
 
 /// <summary>Maps API answers to <see cref="FailureKind"/> and holds the retry schedule.</summary>
@@ -33,4 +39,39 @@ public static class FailureClassifier
         >= 400 => FailureKind.Permanent,
         _ => throw new ArgumentOutOfRangeException(nameof(statusCode), statusCode, "Not a failure status."),
     };
+
+    /// <summary>
+    /// Classifies an exception: a <see cref="SyncFailureException"/> says its kind; an event that cannot be understood is
+    /// permanent; anything else (I/O, timeouts, an unexpected bug) is transient: retried on the schedule, then dead-lettered.
+    /// </summary>
+    public static FailureKind Classify(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case SyncFailureException failure:
+                    return failure.Kind;
+                case Events.InvalidEventException or FormatException or System.Text.Json.JsonException:
+                    return FailureKind.Permanent;
+            }
+        }
+
+        return FailureKind.Transient;
+    }
+
+    /// <summary>The wait a rate-limited failure asked for, if any.</summary>
+    public static TimeSpan? RetryAfter(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is SyncFailureException { RetryAfter: { } wait })
+            {
+                return wait;
+            }
+        }
+
+        return null;
+    }
 }

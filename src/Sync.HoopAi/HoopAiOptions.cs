@@ -25,6 +25,51 @@ public sealed class HoopAiOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The API version every call sends in the <c>Version</c> header (default <c>2021-07-28</c>).</summary>
+    [Required]
+    public string ApiVersion { get; set; } = "2021-07-28";
+
+    /// <summary>How long before its expiry an access token is refreshed (default 5 minutes).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "12:00:00")]
+    public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long one process may hold an installation's refresh lease (default 30 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan TokenRefreshLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Quick in-process retries of a transient API failure (5xx, timeout) before the message is redelivered later (default 2).</summary>
+    [Range(0, 5)]
+    public int TransientRetries { get; set; } = 2;
+
+    /// <summary>The name rate-limit budgets are kept under: the API counts per app and location (default <c>sync</c>).</summary>
+    [Required]
+    public string AppId { get; set; } = "sync";
+
+    /// <summary>
+    /// Pace calls per location across every worker process (default true). Off only where the API's limit is off too,
+    /// e.g. a benchmark against the sandbox without limits.
+    /// </summary>
+    public bool RateLimitEnabled { get; set; } = true;
+
+    /// <summary>Calls per <see cref="RateLimitInterval"/> and location until the API's headers say otherwise (default 100).</summary>
+    [Range(1, 100_000)]
+    public int RateLimitMax { get; set; } = 100;
+
+    /// <summary>The burst interval until the API's headers say otherwise (default 10 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan RateLimitInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Share of the announced limit kept in reserve for clock and network jitter (default 0.02).</summary>
+    [Range(0.0, 0.5)]
+    public double RateLimitHeadroom { get; set; } = 0.02;
+
+    /// <summary>
+    /// The longest a call waits for its slot (default 5 seconds); a longer wait gives the message back to the queue's
+    /// wait tiers instead of holding a consumer.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RateLimitMaxWait { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>True when both client credentials are configured.</summary>
     public bool HasClientCredentials => ClientId.Length > 0 && ClientSecret.Length > 0;
 

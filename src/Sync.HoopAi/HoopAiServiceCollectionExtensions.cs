@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Sync.HoopAi.Api;
 using Sync.HoopAi.OAuth;
+using Sync.HoopAi.Tokens;
 
 namespace Sync.HoopAi;
 
@@ -21,6 +24,26 @@ public static class HoopAiServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddHttpClient<HoopAiOAuthClient>((provider, http) =>
+        {
+            var options = provider.GetRequiredService<IOptions<HoopAiOptions>>().Value;
+            var baseUrl = options.BaseUrl.ToString();
+            http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+            http.Timeout = options.Timeout;
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the contact API client (<see cref="HoopAiClient"/>, a typed <see cref="HttpClient"/>), the token provider
+    /// over stored installations and the rate limiter shared through the database. Needs <see cref="AddSyncHoopAi"/> and
+    /// the storage registration.
+    /// </summary>
+    public static IServiceCollection AddSyncHoopAiClient(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IAccessTokenProvider, InstallationTokenProvider>();
+        services.TryAddSingleton<IApiRateLimiter, SharedRateLimiter>();
+        services.AddHttpClient<HoopAiClient>((provider, http) =>
         {
             var options = provider.GetRequiredService<IOptions<HoopAiOptions>>().Value;
             var baseUrl = options.BaseUrl.ToString();

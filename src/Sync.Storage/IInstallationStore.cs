@@ -19,6 +19,11 @@ public interface IInstallationStore
     Task SaveAsync(Installation installation, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Creates the installation unless the location has one already (which keeps its tokens): true when it was created.
+    /// </summary>
+    Task<bool> AddIfAbsentAsync(Installation installation, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Takes the refresh lease of a location for <paramref name="owner"/> until now + <paramref name="lease"/>, if no other owner
     /// holds a live one: exactly one process refreshes a token at a time (refresh tokens are single-use).
     /// </summary>

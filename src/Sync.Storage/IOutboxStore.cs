@@ -24,6 +24,9 @@ public interface IOutboxStore
     /// <summary>Gives a claimed row back, to be retried at <paramref name="availableAt"/>, recording the error.</summary>
     Task ReleaseAsync(string relayId, long id, DateTimeOffset availableAt, string? error, CancellationToken cancellationToken);
 
+    /// <summary>Deletes a location's unsent rows inside the caller's unit of work (uninstall); returns how many.</summary>
+    Task<int> DeletePendingAsync(IUnitOfWork unitOfWork, string locationId, CancellationToken cancellationToken);
+
     /// <summary>Deletes sent rows sent before <paramref name="sentBefore"/>; returns how many.</summary>
     Task<int> PurgeSentAsync(DateTimeOffset sentBefore, CancellationToken cancellationToken);
 }
@@ -41,7 +44,11 @@ public sealed record OutboxMessage(
     string Destination,
     string Body,
     IReadOnlyDictionary<string, string> Headers,
-    DateTimeOffset AvailableAt);
+    DateTimeOffset AvailableAt)
+{
+    /// <summary>The location the message concerns, if any: an uninstall drops the location's unsent rows.</summary>
+    public string? LocationId { get; init; }
+}
 
 /// <summary>An outbox row claimed by one relay.</summary>
 public sealed record ClaimedOutboxMessage(

@@ -80,6 +80,17 @@ public sealed class RabbitMqTestVirtualHost : IAsyncDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>Takes up to <paramref name="count"/> messages off a queue (acknowledged: they are gone) and returns their payloads.</summary>
+    public async Task<IReadOnlyList<string>> DrainAsync(string queue, int count = 1000)
+    {
+        using var response = await _management.PostAsJsonAsync(
+            $"queues/{Uri.EscapeDataString(Name)}/{Uri.EscapeDataString(queue)}/get",
+            new { count, ackmode = "ack_requeue_false", encoding = "auto", truncate = 1_000_000 });
+        response.EnsureSuccessStatusCode();
+        var messages = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return [.. messages.EnumerateArray().Select(m => m.GetProperty("payload").GetString() ?? "")];
+    }
+
     /// <summary>Deletes the virtual host and everything in it.</summary>
     public async ValueTask DisposeAsync()
     {

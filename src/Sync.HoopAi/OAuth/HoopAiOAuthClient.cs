@@ -37,6 +37,23 @@ public sealed class HoopAiOAuthClient
             cancellationToken);
     }
 
+    /// <summary>
+    /// Exchanges a refresh token for new tokens (<c>grant_type=refresh_token</c>). The refresh token is single-use: the
+    /// answer carries its successor, which must be stored before anything else uses the installation.
+    /// </summary>
+    /// <exception cref="HoopAiOAuthException">The endpoint refused the token, failed, or could not be reached.</exception>
+    public Task<OAuthToken> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(refreshToken);
+        return RequestTokenAsync(
+            [
+                new("grant_type", "refresh_token"),
+                new("refresh_token", refreshToken),
+                new("user_type", "Location"),
+            ],
+            cancellationToken);
+    }
+
     private async Task<OAuthToken> RequestTokenAsync(List<KeyValuePair<string, string>> fields, CancellationToken cancellationToken)
     {
         var options = _options.Value;

@@ -45,21 +45,29 @@ internal abstract partial class InstallationStore(
         return ids.ToList();
     }
 
+    public async Task<bool> AddIfAbsentAsync(Installation installation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(installation);
+        ArgumentException.ThrowIfNullOrWhiteSpace(installation.LocationId);
+        var parameters = Parameters(installation);
+        try
+        {
+            return await database.InTransactionAsync(
+                (connection, transaction) => connection.ExecuteAsync(database.Command(sql.InsertIfAbsent, parameters, transaction, cancellationToken)),
+                cancellationToken) > 0;
+        }
+        catch (Exception ex) when (DbErrors.IsDuplicateKey(ex))
+        {
+            // A concurrent first save of the same location won.
+            return false;
+        }
+    }
+
     public async Task SaveAsync(Installation installation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(installation);
         ArgumentException.ThrowIfNullOrWhiteSpace(installation.LocationId);
-        var parameters = new
-        {
-            installation.LocationId,
-            installation.CompanyId,
-            AuthMode = DbValues.ToDb(installation.AuthMode),
-            Status = DbValues.ToDb(installation.Status),
-            AccessToken = cipher.Encrypt(installation.AccessToken, installation.LocationId, AccessTokenColumn),
-            RefreshToken = cipher.Encrypt(installation.RefreshToken, installation.LocationId, RefreshTokenColumn),
-            AccessTokenExpiresAt = DbValues.Utc(installation.AccessTokenExpiresAt),
-            UpdatedAt = DbValues.Utc(installation.UpdatedAt),
-        };
+        var parameters = Parameters(installation);
 
         for (var attempt = 1; ; attempt++)
         {
@@ -76,6 +84,19 @@ internal abstract partial class InstallationStore(
             }
         }
     }
+
+    private object Parameters(Installation installation) =>
+        new
+        {
+            installation.LocationId,
+            installation.CompanyId,
+            AuthMode = DbValues.ToDb(installation.AuthMode),
+            Status = DbValues.ToDb(installation.Status),
+            AccessToken = cipher.Encrypt(installation.AccessToken, installation.LocationId, AccessTokenColumn),
+            RefreshToken = cipher.Encrypt(installation.RefreshToken, installation.LocationId, RefreshTokenColumn),
+            AccessTokenExpiresAt = DbValues.Utc(installation.AccessTokenExpiresAt),
+            UpdatedAt = DbValues.Utc(installation.UpdatedAt),
+        };
 
     public async Task<bool> TryAcquireRefreshLeaseAsync(string locationId, string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
@@ -179,7 +200,7 @@ internal abstract partial class InstallationStore(
 
     internal sealed record Statements(
         string Get, string List, string ListIdsByStatus, string Upsert, string AcquireLease, string ReleaseLease, string Delete,
-        string ListTokens, string ReplaceTokens);
+        string ListTokens, string ReplaceTokens, string InsertIfAbsent);
 
     private sealed class InstallationRow
     {
@@ -224,7 +245,8 @@ internal sealed class SqlServerInstallationStore(StorageDatabase database, Token
         SqlServerStatements.InstallationReleaseLease,
         SqlServerStatements.InstallationDelete,
         SqlServerStatements.InstallationListTokens,
-        SqlServerStatements.InstallationReplaceTokens));
+        SqlServerStatements.InstallationReplaceTokens,
+        SqlServerStatements.InstallationInsertIfAbsent));
 
 internal sealed class PostgreSqlInstallationStore(StorageDatabase database, TokenCipher cipher, TimeProvider time, ILogger<PostgreSqlInstallationStore> logger)
     : InstallationStore(database, cipher, time, logger, new(
@@ -236,4 +258,5 @@ internal sealed class PostgreSqlInstallationStore(StorageDatabase database, Toke
         PostgreSqlStatements.InstallationReleaseLease,
         PostgreSqlStatements.InstallationDelete,
         PostgreSqlStatements.InstallationListTokens,
-        PostgreSqlStatements.InstallationReplaceTokens));
+        PostgreSqlStatements.InstallationReplaceTokens,
+        PostgreSqlStatements.InstallationInsertIfAbsent));

@@ -30,6 +30,7 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
             Headers = DbValues.HeadersToJson(m.Headers),
             CreatedAt = now,
             AvailableAt = DbValues.Utc(m.AvailableAt),
+            m.LocationId,
         }).ToList();
         await unitOfWork.Connection.ExecuteAsync(database.Command(sql.Enqueue, rows, unitOfWork, cancellationToken));
     }
@@ -83,6 +84,14 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
             cancellationToken));
     }
 
+    public async Task<int> DeletePendingAsync(IUnitOfWork unitOfWork, string locationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        return await unitOfWork.Connection.ExecuteAsync(database.Command(
+            sql.DeletePendingForLocation, new { LocationId = locationId }, unitOfWork, cancellationToken));
+    }
+
     public async Task<int> PurgeSentAsync(DateTimeOffset sentBefore, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -102,7 +111,8 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
     /// <summary>How a list of ids travels as one parameter.</summary>
     protected abstract object IdList(IReadOnlyCollection<long> ids);
 
-    internal sealed record Statements(string Enqueue, string Claim, string MarkSent, string Release, string PurgeSentBatch);
+    internal sealed record Statements(
+        string Enqueue, string Claim, string MarkSent, string Release, string PurgeSentBatch, string DeletePendingForLocation);
 
     private sealed class ClaimedRow
     {
@@ -127,7 +137,8 @@ internal sealed class SqlServerOutboxStore(StorageDatabase database, TimeProvide
     SqlServerStatements.OutboxClaim,
     SqlServerStatements.OutboxMarkSent,
     SqlServerStatements.OutboxRelease,
-    SqlServerStatements.OutboxPurgeSentBatch))
+    SqlServerStatements.OutboxPurgeSentBatch,
+    SqlServerStatements.OutboxDeletePendingForLocation))
 {
     protected override object IdList(IReadOnlyCollection<long> ids) => JsonSerializer.Serialize(ids);
 }
@@ -137,7 +148,8 @@ internal sealed class PostgreSqlOutboxStore(StorageDatabase database, TimeProvid
     PostgreSqlStatements.OutboxClaim,
     PostgreSqlStatements.OutboxMarkSent,
     PostgreSqlStatements.OutboxRelease,
-    PostgreSqlStatements.OutboxPurgeSentBatch))
+    PostgreSqlStatements.OutboxPurgeSentBatch,
+    PostgreSqlStatements.OutboxDeletePendingForLocation))
 {
     protected override object IdList(IReadOnlyCollection<long> ids) => ids.ToArray();
 }

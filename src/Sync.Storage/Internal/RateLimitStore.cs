@@ -41,6 +41,26 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
         return new RateLimitDecision(false, wait);
     }
 
+    public async Task<RateLimitReservation> ReserveAsync(
+        string app, string locationId, TimeSpan spacing, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(app);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(spacing, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxWait, TimeSpan.Zero);
+
+        var now = time.GetUtcNow();
+        var schedule = await ReserveSlotAsync(app, locationId, now, spacing, now + maxWait, cancellationToken);
+        if (schedule.Granted)
+        {
+            var slot = schedule.NextSlotAt!.Value - spacing;
+            return new RateLimitReservation(true, slot > now ? slot - now : TimeSpan.Zero);
+        }
+
+        var busyUntil = Later(schedule.NextSlotAt, schedule.BlockedUntil) ?? now;
+        return new RateLimitReservation(false, busyUntil > now ? busyUntil - now : spacing);
+    }
+
     public Task BlockUntilAsync(string app, string locationId, DateTimeOffset until, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(app);
@@ -57,6 +77,22 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
     /// <summary>Runs the block with parameters App, LocationId, Until, Now.</summary>
     protected abstract Task BlockAsync(object parameters, CancellationToken cancellationToken);
 
+    /// <summary>Reserves a slot no later than <paramref name="latest"/>; when refused, returns the schedule that refused it.</summary>
+    protected abstract Task<ScheduleState> ReserveSlotAsync(
+        string app, string locationId, DateTimeOffset now, TimeSpan spacing, DateTimeOffset latest, CancellationToken cancellationToken);
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a > b ? a : b;
+
+    internal sealed class ScheduleState
+    {
+        public bool Granted { get; set; }
+
+        public DateTimeOffset? NextSlotAt { get; set; }
+
+        public DateTimeOffset? BlockedUntil { get; set; }
+    }
+
     internal sealed class TakeState
     {
         public bool Granted { get; set; }
@@ -71,6 +107,29 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
 
 internal sealed class SqlServerRateLimitStore(StorageDatabase database, TimeProvider time) : RateLimitStore(database, time)
 {
+    protected override Task<ScheduleState> ReserveSlotAsync(
+        string app, string locationId, DateTimeOffset now, TimeSpan spacing, DateTimeOffset latest, CancellationToken cancellationToken) =>
+        Database.InTransactionAsync(
+            async (connection, transaction) =>
+            {
+                var parameters = new
+                {
+                    App = app, LocationId = locationId, Now = now, Latest = latest,
+                    SpacingMilliseconds = (int)Math.Ceiling(spacing.TotalMilliseconds),
+                };
+                var next = (await connection.QueryAsync<ScheduleState>(Database.Command(SqlServerStatements.RateLimitReserve, parameters, transaction, cancellationToken))).FirstOrDefault();
+                if (next is not null)
+                {
+                    next.Granted = true;
+                    return next;
+                }
+
+                return await connection.QuerySingleOrDefaultAsync<ScheduleState>(
+                           Database.Command(SqlServerStatements.RateLimitGetSchedule, parameters, transaction, cancellationToken))
+                       ?? new ScheduleState();
+            },
+            cancellationToken);
+
     protected override Task<TakeState> TakeAsync(object parameters, CancellationToken cancellationToken) =>
         Database.InTransactionAsync(
             (connection, transaction) => connection.QuerySingleAsync<TakeState>(Database.Command(SqlServerStatements.RateLimitTryTake, parameters, transaction, cancellationToken)),
@@ -84,6 +143,23 @@ internal sealed class SqlServerRateLimitStore(StorageDatabase database, TimeProv
 
 internal sealed class PostgreSqlRateLimitStore(StorageDatabase database, TimeProvider time) : RateLimitStore(database, time)
 {
+    protected override async Task<ScheduleState> ReserveSlotAsync(
+        string app, string locationId, DateTimeOffset now, TimeSpan spacing, DateTimeOffset latest, CancellationToken cancellationToken)
+    {
+        var parameters = new { App = app, LocationId = locationId, Now = now, Latest = latest, Spacing = spacing };
+        await using var connection = await Database.OpenAsync(cancellationToken);
+        var next = (await connection.QueryAsync<ScheduleState>(Database.Command(PostgreSqlStatements.RateLimitReserve, parameters, transaction: null, cancellationToken))).FirstOrDefault();
+        if (next is not null)
+        {
+            next.Granted = true;
+            return next;
+        }
+
+        return await connection.QuerySingleOrDefaultAsync<ScheduleState>(
+                   Database.Command(PostgreSqlStatements.RateLimitGetSchedule, parameters, transaction: null, cancellationToken))
+               ?? new ScheduleState();
+    }
+
     protected override async Task<TakeState> TakeAsync(object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await Database.OpenAsync(cancellationToken);

@@ -5,7 +5,7 @@ namespace Sync.Storage.Internal.PostgreSql;
 /// <see cref="Tables"/>. Upserts are <c>INSERT … ON CONFLICT</c>; batch inputs arrive as arrays (<c>unnest</c>),
 /// de-duplicated and sorted by key by the caller so concurrent batches lock rows in the same order.
 /// </summary>
-internal static class PostgreSqlStatements
+internal static partial class PostgreSqlStatements
 {
     // ---------------------------------------------------------------- schema and migrations
 
@@ -48,8 +48,8 @@ internal static class PostgreSqlStatements
     // ---------------------------------------------------------------- outbox
 
     public const string OutboxEnqueue = $"""
-        INSERT INTO {Tables.Outbox} (message_id, message_type, destination, body, headers, created_at, available_at, attempts)
-        VALUES (@MessageId, @MessageType, @Destination, @Body, @Headers, @CreatedAt, @AvailableAt, 0)
+        INSERT INTO {Tables.Outbox} (message_id, message_type, destination, body, headers, created_at, available_at, attempts, location_id)
+        VALUES (@MessageId, @MessageType, @Destination, @Body, @Headers, @CreatedAt, @AvailableAt, 0, @LocationId)
         """;
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Sync.Storage.Internal.SqlServer;
 /// T-SQL parser. Statements whose affected-row count the stores read start with <c>SET NOCOUNT OFF</c>, so a server
 /// configured to default to NOCOUNT cannot turn "one row inserted" into "no rows".
 /// </summary>
-internal static class SqlServerStatements
+internal static partial class SqlServerStatements
 {
     // ---------------------------------------------------------------- schema and migrations
 
@@ -61,8 +61,8 @@ internal static class SqlServerStatements
     // ---------------------------------------------------------------- outbox
 
     public const string OutboxEnqueue = $"""
-        INSERT INTO {Tables.Outbox} (message_id, message_type, destination, body, headers, created_at, available_at, attempts)
-        VALUES (@MessageId, @MessageType, @Destination, @Body, @Headers, @CreatedAt, @AvailableAt, 0);
+        INSERT INTO {Tables.Outbox} (message_id, message_type, destination, body, headers, created_at, available_at, attempts, location_id)
+        VALUES (@MessageId, @MessageType, @Destination, @Body, @Headers, @CreatedAt, @AvailableAt, 0, @LocationId);
         """;
 
     /// <summary>

@@ -1,0 +1,274 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sync.Contracts;
+using Sync.Core;
+using Sync.HoopAi.Api;
+using Sync.Messaging.Redelivery;
+using Sync.Storage;
+using StoredTagOperation = Sync.Storage.TagOperation;
+using TagOperation = Sync.Contracts.TagOperation;
+
+namespace Sync.Messaging.Consumers;
+
+/// <summary>
+/// Applies tag commands in batches grouped by location: one <c>POST /contacts/bulk/tags/update/{add|remove}</c> per
+/// (operation, tag set) with up to <see cref="WorkerOptions.BulkMaxContacts"/> contacts. Contact ids come from the
+/// command, else the index, else <c>/contacts/search/duplicate</c>. Per tag, an operation older than what was already
+/// applied is skipped, and within a batch the latest operation on a tag wins. The bulk answer is read per contact: a
+/// failed contact's commands are retried or dead-lettered alone; the others complete.
+/// </summary>
+public sealed partial class ChangeContactTagsConsumer(
+    IUnitOfWorkFactory database,
+    IInboxStore inbox,
+    IContactIndexStore index,
+    HoopAiClient api,
+    RedeliveryForwarder forwarder,
+    IOptions<WorkerOptions> options,
+    ILogger<ChangeContactTagsConsumer> logger) : IConsumer<Batch<ChangeContactTags>>
+{
+    /// <summary>The inbox name of this consumer.</summary>
+    public const string InboxName = "change-contact-tags";
+
+    /// <inheritdoc />
+    public async Task Consume(ConsumeContext<Batch<ChangeContactTags>> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        foreach (var location in context.Message.GroupBy(m => m.Message.LocationId, StringComparer.Ordinal))
+        {
+            await ApplyAsync(location.Key, [.. location], context.CancellationToken);
+        }
+    }
+
+    private async Task ApplyAsync(string locationId, List<ConsumeContext<ChangeContactTags>> batch, CancellationToken cancellationToken)
+    {
+        var items = new List<Item>(batch.Count);
+        var seen = new HashSet<Guid>();
+        var duplicates = 0;
+        foreach (var message in batch)
+        {
+            var id = message.MessageId ?? throw new InvalidOperationException("A tag command without a message id.");
+            if (!seen.Add(id) || await inbox.IsProcessedAsync(InboxName, id, cancellationToken))
+            {
+                duplicates++;
+                continue;
+            }
+
+            items.Add(new Item(message, id));
+        }
+
+        await ResolveContactsAsync(locationId, items, cancellationToken);
+
+        await using var unitOfWork = await database.BeginAsync(cancellationToken);
+
+        // Guard each command's tags in (contact, time) order, so locks are taken in one order by every batch and, within
+        // the batch, a later operation on a tag replaces an earlier one.
+        var latest = new Dictionary<(string Contact, string Tag), (TagOperation Operation, Item Item)>();
+        foreach (var item in items.Where(i => i.ContactId is not null).OrderBy(i => i.ContactId, StringComparer.Ordinal).ThenBy(i => i.Message.OccurredAt))
+        {
+            var changes = item.Message.Tags.Select(t => new TagChange(TagChange.NormaliseTag(t), ToStored(item.Message.Operation))).ToList();
+            var fresh = await index.TryAdvanceTagsAsync(unitOfWork, locationId, item.ContactId!, changes, item.Message.OccurredAt, cancellationToken);
+            LogGuarded(item.ContactId!, item.Message.Operation, string.Join(',', item.Message.Tags), item.Message.OccurredAt, string.Join(',', fresh.Select(f => f.Tag)));
+            foreach (var change in fresh)
+            {
+                latest[(item.ContactId!, change.Tag)] = (item.Message.Operation, item);
+            }
+        }
+
+        // Per contact and operation, the tags to apply. The calls are planned per (operation, tag set) or per
+        // (operation, tag), whichever needs fewer: contacts with the same set share a call, or each tag gets one call
+        // for every contact that needs it.
+        var perContact = latest
+            .GroupBy(e => (e.Key.Contact, e.Value.Operation))
+            .Select(g => (g.Key.Contact, g.Key.Operation, Tags: g.Select(e => e.Key.Tag).Order(StringComparer.Ordinal).ToArray()))
+            .ToList();
+        var max = options.Value.BulkMaxContacts;
+        List<BulkCall> bySet = [.. perContact
+            .GroupBy(c => (c.Operation, Set: string.Join('\n', c.Tags)))
+            .Select(g => new BulkCall(g.Key.Operation, g.First().Tags, [.. g.Select(c => c.Contact)]))];
+        List<BulkCall> byTag = [.. perContact
+            .SelectMany(c => c.Tags.Select(tag => (c.Operation, Tag: tag, c.Contact)))
+            .GroupBy(x => (x.Operation, x.Tag))
+            .Select(g => new BulkCall(g.Key.Operation, [g.Key.Tag], [.. g.Select(x => x.Contact)]))];
+        var plan = CallsNeeded(byTag, max) < CallsNeeded(bySet, max) ? byTag : bySet;
+
+        var failures = new Dictionary<(string Contact, TagOperation Operation), Exception>();
+        var calls = 0;
+        foreach (var call in plan)
+        {
+            foreach (var chunk in call.Contacts.Chunk(max))
+            {
+                calls++;
+                try
+                {
+                    var result = await api.BulkUpdateTagsAsync(locationId, call.Operation, chunk, call.Tags, cancellationToken);
+                    LogCall(call.Operation, string.Join(',', call.Tags), string.Join(',', chunk));
+                    foreach (var outcome in result.Outcomes.Where(o => !o.Succeeded))
+                    {
+                        failures[(outcome.ContactId, call.Operation)] = ContactFailure(outcome, call);
+                    }
+                }
+                catch (SyncFailureException ex)
+                {
+                    foreach (var contact in chunk)
+                    {
+                        failures[(contact, call.Operation)] = ex;
+                    }
+                }
+            }
+        }
+
+        int applied = 0, stale = 0, deferred = 0, deadLettered = 0;
+        var live = latest.Values.Select(v => v.Item).ToHashSet();
+        foreach (var item in items)
+        {
+            var failure = item.Failure;
+            if (failure is null && !live.Contains(item))
+            {
+                // Nothing left to apply: stale, or replaced by a later operation in this batch.
+                await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
+                stale++;
+                continue;
+            }
+
+            failure ??= failures.GetValueOrDefault((item.ContactId!, item.Message.Operation));
+            if (failure is null)
+            {
+                await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
+                applied++;
+                continue;
+            }
+
+            if (await forwarder.TryDeferAsync(item.Context, failure))
+            {
+                deferred++;
+            }
+            else
+            {
+                await forwarder.DeadLetterAsync(item.Context, failure);
+                deadLettered++;
+            }
+        }
+
+        await unitOfWork.CommitAsync(cancellationToken);
+        LogBatch(locationId, batch.Count, calls, applied, stale, duplicates, deferred, deadLettered);
+    }
+
+    private async Task ResolveContactsAsync(string locationId, List<Item> items, CancellationToken cancellationToken)
+    {
+        var unresolved = items.Where(i => i.ContactId is null).ToList();
+        if (unresolved.Count == 0)
+        {
+            return;
+        }
+
+        var keys = unresolved.SelectMany(i => KeysOf(i.Message.Contact)).Distinct().ToList();
+        var found = keys.Count == 0 ? [] : await index.FindAsync(locationId, keys, cancellationToken);
+        var byKey = found.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.First().ContactId);
+        var learned = new List<ContactKeyEntry>();
+        foreach (var item in unresolved)
+        {
+            item.ContactId = KeysOf(item.Message.Contact).Select(k => byKey.GetValueOrDefault(k)).FirstOrDefault(id => id is not null);
+            if (item.ContactId is not null)
+            {
+                continue;
+            }
+
+            var contact = item.Message.Contact;
+            if (contact.Email is null && contact.Phone is null)
+            {
+                item.Failure = new SyncFailureException(FailureKind.Waiting,
+                    $"No contact is known for external id {contact.ExternalId} in location {locationId} yet.");
+                continue;
+            }
+
+            try
+            {
+                var match = await api.FindDuplicateAsync(locationId, contact.Email, contact.Phone, cancellationToken);
+                if (match is null)
+                {
+                    item.Failure = new SyncFailureException(FailureKind.Waiting,
+                        $"No contact matches {(contact.Email is null ? "the phone" : "the email")} in location {locationId} yet.");
+                    continue;
+                }
+
+                item.ContactId = match.Id;
+                learned.AddRange(KeysOf(contact).Select(k => new ContactKeyEntry(k, match.Id)));
+                foreach (var key in KeysOf(contact))
+                {
+                    byKey[key] = match.Id;
+                }
+            }
+            catch (SyncFailureException ex)
+            {
+                item.Failure = ex;
+            }
+        }
+
+        if (learned.Count > 0)
+        {
+            await using var unitOfWork = await database.BeginAsync(cancellationToken);
+            await index.UpsertKeysAsync(unitOfWork, locationId, learned, cancellationToken);
+            await unitOfWork.CommitAsync(cancellationToken);
+        }
+    }
+
+    private static IEnumerable<ContactKey> KeysOf(ContactReference contact)
+    {
+        if (contact.Email is { Length: > 0 } email)
+        {
+            yield return ContactKey.Email(email);
+        }
+
+        if (contact.Phone is { Length: > 0 } phone)
+        {
+            yield return ContactKey.Phone(phone);
+        }
+
+        if (contact.ExternalId is { Length: > 0 } external)
+        {
+            yield return ContactKey.ExternalId(external);
+        }
+    }
+
+    // A contact the API refused inside a bulk call: a contact that is gone or belongs elsewhere will not get better.
+    private static SyncFailureException ContactFailure(BulkTagOutcome outcome, BulkCall call)
+    {
+        var message = outcome.Message ?? "the bulk call failed for this contact";
+        var permanent = message.Contains("not found", StringComparison.OrdinalIgnoreCase)
+                        || message.Contains("location", StringComparison.OrdinalIgnoreCase)
+                        || message.Contains("invalid", StringComparison.OrdinalIgnoreCase);
+        return new SyncFailureException(permanent ? FailureKind.Permanent : FailureKind.Transient,
+            $"Bulk tag {call.Operation.ToString().ToLowerInvariant()} [{string.Join(',', call.Tags)}] failed for contact {outcome.ContactId}: {message}");
+    }
+
+    private static int CallsNeeded(List<BulkCall> plan, int max) => plan.Sum(c => (c.Contacts.Length + max - 1) / max);
+
+    private static StoredTagOperation ToStored(TagOperation operation) =>
+        operation == TagOperation.Add ? StoredTagOperation.Add : StoredTagOperation.Remove;
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information,
+        Message = "Tag batch location {LocationId}: {Messages} commands, {Calls} bulk calls; {Applied} applied, {Stale} stale, {Duplicates} duplicates, {Deferred} deferred, {DeadLettered} dead-lettered")]
+    private partial void LogBatch(string locationId, int messages, int calls, int applied, int stale, int duplicates, int deferred, int deadLettered);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Debug, Message = "Tag guard contact {ContactId} {Operation} [{Tags}] at {OccurredAt:O}: fresh [{Fresh}]")]
+    private partial void LogGuarded(string contactId, TagOperation operation, string tags, DateTimeOffset occurredAt, string fresh);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Debug, Message = "Bulk {Operation} [{Tags}] for contacts {Contacts}")]
+    private partial void LogCall(TagOperation operation, string tags, string contacts);
+
+    private sealed record BulkCall(TagOperation Operation, string[] Tags, string[] Contacts);
+
+    private sealed class Item(ConsumeContext<ChangeContactTags> context, Guid messageId)
+    {
+        public ConsumeContext<ChangeContactTags> Context { get; } = context;
+
+        public ChangeContactTags Message => Context.Message;
+
+        public Guid MessageId { get; } = messageId;
+
+        public string? ContactId { get; set; } = context.Message.Contact.ContactId;
+
+        public Exception? Failure { get; set; }
+    }
+}

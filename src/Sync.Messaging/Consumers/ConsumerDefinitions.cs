@@ -1,0 +1,67 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Sync.Contracts;
+
+namespace Sync.Messaging.Consumers;
+
+/// <summary>The <c>webhook-received</c> endpoint: concurrency and prefetch from <see cref="WorkerOptions"/>.</summary>
+public sealed class WebhookReceivedConsumerDefinition : ConsumerDefinition<WebhookReceivedConsumer>
+{
+    private readonly WorkerOptions _options;
+
+    /// <summary>Creates the definition.</summary>
+    public WebhookReceivedConsumerDefinition(IOptions<WorkerOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        EndpointName = "webhook-received";
+        ConcurrentMessageLimit = _options.WebhookConcurrency;
+    }
+
+    /// <inheritdoc />
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<WebhookReceivedConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        endpointConfigurator.PrefetchCount = Math.Max(_options.WebhookPrefetch, _options.WebhookConcurrency);
+    }
+}
+
+/// <summary>
+/// The <c>change-contact-tags</c> endpoint: batches grouped by location, sized to the bulk call, and a prefetch large
+/// enough to fill every concurrent batch.
+/// </summary>
+public sealed class ChangeContactTagsConsumerDefinition : ConsumerDefinition<ChangeContactTagsConsumer>
+{
+    private readonly WorkerOptions _options;
+
+    /// <summary>Creates the definition.</summary>
+    public ChangeContactTagsConsumerDefinition(IOptions<WorkerOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        EndpointName = "change-contact-tags";
+    }
+
+    /// <inheritdoc />
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ChangeContactTagsConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        ArgumentNullException.ThrowIfNull(consumerConfigurator);
+        var batch = _options.TagBatchMessageLimit;
+        var concurrency = _options.TagBatchConcurrency;
+        endpointConfigurator.PrefetchCount = batch * (concurrency + 1);
+        endpointConfigurator.ConcurrentMessageLimit = batch * (concurrency + 1);
+        consumerConfigurator.Options<BatchOptions>(o => o
+            .SetMessageLimit(batch)
+            .SetTimeLimit(_options.TagBatchTimeLimit)
+            .SetTimeLimitStart(BatchTimeLimitStart.FromLast)
+            .SetConcurrencyLimit(concurrency)
+            .GroupBy<ChangeContactTags, string>(m => m.Message.LocationId));
+    }
+}

@@ -1,0 +1,106 @@
+using Sync.Core.Events;
+using Sync.Storage;
+using StoredTagOperation = Sync.Storage.TagOperation;
+
+namespace Sync.Messaging.Consumers;
+
+/// <summary>
+/// The staleness guard of contact upserts and deletes: a last-writer-wins register per field, by event time. Each
+/// field an upsert sets, and the contact's existence, has a freshness record (kept with the tag records, under the
+/// contact's identity: its email, else its phone, so it holds before the CRM has given the contact an id). An upsert
+/// applies only the fields no newer event has set, so an older event arriving late still fills in what newer ones
+/// left out and never overwrites what they set; a delete stamps every field, so an upsert older than the deletion sets
+/// nothing, and a delete older than the last upsert is skipped.
+/// </summary>
+internal static class ContactGuard
+{
+    private const string Exists = "~exists";
+
+    private static readonly string[] AllFields =
+    [
+        "email", "phone", "firstname", "lastname", "name", "companyname", "address1", "city", "state", "postalcode",
+        "country", "website", "timezone", "source",
+    ];
+
+    /// <summary>The fields of <paramref name="upsert"/> to apply (identity always included), or null when nothing is fresh.</summary>
+    public static async Task<ContactFields?> AdvanceUpsertAsync(
+        IContactIndexStore index, IUnitOfWork unitOfWork, ContactUpsertRequested upsert, CancellationToken cancellationToken)
+    {
+        var fields = upsert.Fields;
+        var given = Given(fields).ToList();
+        var changes = given.Select(f => new TagChange(Field(f.Name), StoredTagOperation.Add))
+            .Append(new TagChange(Exists, StoredTagOperation.Add))
+            .ToList();
+        var fresh = (await index.TryAdvanceTagsAsync(unitOfWork, upsert.LocationId, GuardId(fields.Email, fields.Phone), changes,
+                upsert.OccurredAt, cancellationToken))
+            .Select(c => c.Tag)
+            .ToHashSet(StringComparer.Ordinal);
+        if (!given.Any(f => fresh.Contains(Field(f.Name))))
+        {
+            return null;
+        }
+
+        bool Keep(string name) => fresh.Contains(Field(name));
+        return new ContactFields
+        {
+            // Identity is what the API matches by: always sent.
+            Email = fields.Email,
+            Phone = fields.Phone,
+            ExternalId = fields.ExternalId,
+            FirstName = Keep("firstname") ? fields.FirstName : null,
+            LastName = Keep("lastname") ? fields.LastName : null,
+            Name = Keep("name") ? fields.Name : null,
+            CompanyName = Keep("companyname") ? fields.CompanyName : null,
+            Address1 = Keep("address1") ? fields.Address1 : null,
+            City = Keep("city") ? fields.City : null,
+            State = Keep("state") ? fields.State : null,
+            PostalCode = Keep("postalcode") ? fields.PostalCode : null,
+            Country = Keep("country") ? fields.Country : null,
+            Website = Keep("website") ? fields.Website : null,
+            Timezone = Keep("timezone") ? fields.Timezone : null,
+            Source = Keep("source") ? fields.Source : null,
+        };
+    }
+
+    /// <summary>True when the delete is newer than the contact's last upsert; it then stamps every field.</summary>
+    public static async Task<bool> AdvanceDeleteAsync(
+        IContactIndexStore index, IUnitOfWork unitOfWork, ContactDeleteRequested delete, CancellationToken cancellationToken)
+    {
+        if (delete.Contact.Email is null && delete.Contact.Phone is null)
+        {
+            return true; // addressed by external id alone: nothing to guard by
+        }
+
+        var guard = GuardId(delete.Contact.Email, delete.Contact.Phone);
+        var exists = await index.TryAdvanceTagsAsync(unitOfWork, delete.LocationId, guard,
+            [new TagChange(Exists, StoredTagOperation.Remove)], delete.OccurredAt, cancellationToken);
+        if (exists.Count == 0)
+        {
+            return false;
+        }
+
+        await index.TryAdvanceTagsAsync(unitOfWork, delete.LocationId, guard,
+            [.. AllFields.Select(f => new TagChange(Field(f), StoredTagOperation.Remove))], delete.OccurredAt, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The guard's id for a contact: its email, else its phone.</summary>
+    public static string GuardId(string? email, string? phone) =>
+        email is not null ? "contact:email:" + email
+        : phone is not null ? "contact:phone:" + phone
+        : throw new InvalidEventException("A contact upsert needs an email or a phone.");
+
+    private static string Field(string name) => "~field:" + name;
+
+    private static IEnumerable<(string Name, string Value)> Given(ContactFields f)
+    {
+        (string, string?)[] all =
+        [
+            ("email", f.Email), ("phone", f.Phone), ("firstname", f.FirstName), ("lastname", f.LastName), ("name", f.Name),
+            ("companyname", f.CompanyName), ("address1", f.Address1), ("city", f.City), ("state", f.State),
+            ("postalcode", f.PostalCode), ("country", f.Country), ("website", f.Website), ("timezone", f.Timezone),
+            ("source", f.Source),
+        ];
+        return all.Where(x => x.Item2 is not null).Select(x => (x.Item1, x.Item2!));
+    }
+}

@@ -1,0 +1,248 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Sync.Contracts;
+using Sync.Core;
+using Sync.Core.Events;
+using Sync.HoopAi.Api;
+using Sync.HoopAi.Tokens;
+using Sync.Messaging.Outbox;
+using Sync.Storage;
+
+namespace Sync.Messaging.Consumers;
+
+/// <summary>
+/// Applies an accepted webhook. Duplicates are dropped through the inbox; the event is normalised; installs and
+/// uninstalls drive the installation's lifecycle; the platform's contact events keep the contact index fresh; a source's
+/// contact upsert is applied here, in the same hop: staleness guard, <c>POST /contacts/upsert</c> without tags, then in
+/// one transaction the index, the tag commands (outbox) and the inbox mark. Tag changes become
+/// <see cref="ChangeContactTags"/> commands, batched by their own consumer.
+/// </summary>
+public sealed partial class WebhookReceivedConsumer(
+    IUnitOfWorkFactory database,
+    IInboxStore inbox,
+    IOutboxStore outbox,
+    IContactIndexStore index,
+    IInstallationStore installations,
+    LocationLifecycle lifecycle,
+    IAccessTokenProvider tokens,
+    HoopAiClient api,
+    TimeProvider time,
+    ILogger<WebhookReceivedConsumer> logger) : IConsumer<WebhookReceived>
+{
+    /// <summary>The inbox name of this consumer.</summary>
+    public const string InboxName = "webhook-received";
+
+    /// <inheritdoc />
+    public async Task Consume(ConsumeContext<WebhookReceived> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var messageId = context.MessageId ?? DeterministicId.ForWebhook(context.Message.Source, context.Message.EventId);
+        var cancellationToken = context.CancellationToken;
+        if (await inbox.IsProcessedAsync(InboxName, messageId, cancellationToken))
+        {
+            LogDuplicate(messageId, context.Message.EventType, context.Message.EventId);
+            return;
+        }
+
+        var syncEvent = WebhookNormalizer.Normalize(context.Message);
+        var outcome = syncEvent switch
+        {
+            ContactUpsertRequested upsert => await UpsertAsync(messageId, upsert, cancellationToken),
+            ContactTagsChangeRequested tags => await ChangeTagsAsync(messageId, tags, cancellationToken),
+            ContactDeleteRequested delete => await DeleteAsync(messageId, delete, cancellationToken),
+            PlatformContactChanged changed => await IndexAsync(messageId, changed, cancellationToken),
+            PlatformContactDeleted deleted => await ForgetContactAsync(messageId, deleted, cancellationToken),
+            AppInstalled installed => await InstallAsync(messageId, installed, cancellationToken),
+            AppUninstalled uninstalled => await UninstallAsync(messageId, uninstalled, cancellationToken),
+            _ => await MarkOnlyAsync(messageId, "ignored", cancellationToken),
+        };
+        LogApplied(context.Message.Source, context.Message.EventType, syncEvent.LocationId, context.Message.EventId, outcome);
+    }
+
+    private async Task<string> UpsertAsync(Guid messageId, ContactUpsertRequested upsert, CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await database.BeginAsync(cancellationToken);
+        if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
+        {
+            return "duplicate";
+        }
+
+        // Only the fields no newer event has set are applied (the guard rows stay locked until commit, so concurrent
+        // events for one contact apply one after the other); an upsert older than the contact's deletion sets nothing.
+        var fresh = await ContactGuard.AdvanceUpsertAsync(index, unitOfWork, upsert, cancellationToken);
+        string? contactId = null;
+        var outcome = "stale";
+        if (fresh is not null)
+        {
+            var result = await api.UpsertContactAsync(upsert.LocationId, fresh, cancellationToken);
+            contactId = result.Contact.Id;
+            await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, KeysOf(upsert.Fields, contactId), cancellationToken);
+            outcome = result.Created ? "created" : "updated";
+        }
+
+        // Tags have guards of their own: an upsert whose fields are all stale may still add tags no newer event removed.
+        if (upsert.TagsToAdd.Count > 0)
+        {
+            var command = new ChangeContactTags(upsert.LocationId,
+                new ContactReference(contactId, upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId),
+                Contracts.TagOperation.Add, upsert.TagsToAdd, upsert.OccurredAt, upsert.EventId);
+            await outbox.EnqueueAsync(unitOfWork, [ToOutbox(messageId, command)], cancellationToken);
+        }
+
+        await unitOfWork.CommitAsync(cancellationToken);
+        return outcome;
+    }
+
+    private async Task<string> ChangeTagsAsync(Guid messageId, ContactTagsChangeRequested change, CancellationToken cancellationToken)
+    {
+        var contactId = change.Contact.ContactId ?? await FindContactIdAsync(change.LocationId, change.Contact, cancellationToken);
+        var command = new ChangeContactTags(change.LocationId, change.Contact with { ContactId = contactId },
+            change.Operation, change.Tags, change.OccurredAt, change.EventId);
+        await using var unitOfWork = await database.BeginAsync(cancellationToken);
+        if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
+        {
+            return "duplicate";
+        }
+
+        await outbox.EnqueueAsync(unitOfWork, [ToOutbox(messageId, command)], cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return "tags-queued";
+    }
+
+    private async Task<string> DeleteAsync(Guid messageId, ContactDeleteRequested delete, CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await database.BeginAsync(cancellationToken);
+        if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
+        {
+            return "duplicate";
+        }
+
+        if (!await ContactGuard.AdvanceDeleteAsync(index, unitOfWork, delete, cancellationToken))
+        {
+            await unitOfWork.CommitAsync(cancellationToken);
+            return "stale";
+        }
+
+        // Looked up only now, under the guard's locks: an upsert of the same contact in flight has committed by now.
+        var contactId = await FindContactIdAsync(delete.LocationId, delete.Contact, cancellationToken);
+        if (contactId is null && (delete.Contact.Email is not null || delete.Contact.Phone is not null))
+        {
+            contactId = (await api.FindDuplicateAsync(delete.LocationId, delete.Contact.Email, delete.Contact.Phone, cancellationToken))?.Id;
+        }
+
+        if (contactId is null)
+        {
+            await unitOfWork.CommitAsync(cancellationToken);
+            return "already-absent";
+        }
+
+        await api.DeleteContactAsync(delete.LocationId, contactId, cancellationToken);
+        await index.DeleteContactAsync(unitOfWork, delete.LocationId, contactId, cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return "deleted";
+    }
+
+    private async Task<string> IndexAsync(Guid messageId, PlatformContactChanged changed, CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await database.BeginAsync(cancellationToken);
+        if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
+        {
+            return "duplicate";
+        }
+
+        var keys = KeysOf(new ContactFields { Email = changed.Email, Phone = changed.Phone }, changed.ContactId);
+        if (keys.Count > 0)
+        {
+            await index.UpsertKeysAsync(unitOfWork, changed.LocationId, keys, cancellationToken);
+        }
+
+        await unitOfWork.CommitAsync(cancellationToken);
+        return "indexed";
+    }
+
+    private async Task<string> ForgetContactAsync(Guid messageId, PlatformContactDeleted deleted, CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await database.BeginAsync(cancellationToken);
+        if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
+        {
+            return "duplicate";
+        }
+
+        await index.DeleteContactAsync(unitOfWork, deleted.LocationId, deleted.ContactId, cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return "forgotten";
+    }
+
+    private async Task<string> InstallAsync(Guid messageId, AppInstalled installed, CancellationToken cancellationToken)
+    {
+        // Tokens arrive through the OAuth callback; INSTALL records the location (and its company) so its events are
+        // accepted. An installation that already exists keeps its tokens.
+        var added = await installations.AddIfAbsentAsync(new Installation(installed.LocationId, installed.CompanyId, AuthMode.OAuth,
+            InstallationStatus.Active, null, null, null, time.GetUtcNow()), cancellationToken);
+        return await MarkOnlyAsync(messageId, added ? "installed" : "already-installed", cancellationToken);
+    }
+
+    private async Task<string> UninstallAsync(Guid messageId, AppUninstalled uninstalled, CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await database.BeginAsync(cancellationToken);
+        if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
+        {
+            return "duplicate";
+        }
+
+        await lifecycle.ForgetAsync(unitOfWork, uninstalled.LocationId, "UNINSTALL event", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        tokens.Forget(uninstalled.LocationId);
+        return "uninstalled";
+    }
+
+    private async Task<string> MarkOnlyAsync(Guid messageId, string outcome, CancellationToken cancellationToken) =>
+        await inbox.TryMarkProcessedAsync(InboxName, messageId, cancellationToken) ? outcome : "duplicate";
+
+    private async Task<string?> FindContactIdAsync(string locationId, ContactReference contact, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(new ContactFields { Email = contact.Email, Phone = contact.Phone, ExternalId = contact.ExternalId }, "")
+            .Select(e => e.Key).ToList();
+        if (keys.Count == 0)
+        {
+            return null;
+        }
+
+        var found = await index.FindAsync(locationId, keys, cancellationToken);
+        return found.Count == 0 ? null : found[0].ContactId;
+    }
+
+    internal static List<ContactKeyEntry> KeysOf(ContactFields fields, string contactId)
+    {
+        var keys = new List<ContactKeyEntry>(3);
+        if (fields.Email is { } email)
+        {
+            keys.Add(new ContactKeyEntry(ContactKey.Email(email), contactId));
+        }
+
+        if (fields.Phone is { } phone)
+        {
+            keys.Add(new ContactKeyEntry(ContactKey.Phone(phone), contactId));
+        }
+
+        if (fields.ExternalId is { } external)
+        {
+            keys.Add(new ContactKeyEntry(ContactKey.ExternalId(external), contactId));
+        }
+
+        return keys;
+    }
+
+    private static OutboxMessage ToOutbox(Guid webhookMessageId, ChangeContactTags command) =>
+        OutboxSerializer.ForPublish(command,
+            DeterministicId.Create(DeterministicId.WebhookNamespace, $"{webhookMessageId:N}:tags:{command.Operation}"),
+            DateTimeOffset.UtcNow) with { LocationId = command.LocationId };
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information,
+        Message = "Webhook {Source}/{EventType} location {LocationId} event {EventId}: {Outcome}")]
+    private partial void LogApplied(string source, string eventType, string locationId, string eventId, string outcome);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information,
+        Message = "Webhook message {MessageId} ({EventType} event {EventId}) was already processed; dropped")]
+    private partial void LogDuplicate(Guid messageId, string eventType, string eventId);
+}

@@ -1,0 +1,166 @@
+using MassTransit;
+using MassTransit.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sync.Core;
+
+namespace Sync.Messaging.Redelivery;
+
+/// <summary>
+/// Decides, by the failure's kind, whether a failed message waits and comes back or goes to the error queue, and
+/// moves it: a copy with the same message id, headers and body goes through the wait queue of the right tier back to
+/// the queue it came from. Used by the consume filter for single messages and by batch consumers for each failed
+/// element of a batch.
+/// </summary>
+public sealed partial class RedeliveryForwarder
+{
+    /// <summary>Header counting the delayed redeliveries of transient failures.</summary>
+    public const string TransientRedeliveriesHeader = "Sync-Transient-Redeliveries";
+
+    /// <summary>Header counting the waits for a missing prerequisite.</summary>
+    public const string WaitDeferralsHeader = "Sync-Wait-Deferrals";
+
+    /// <summary>Header counting the waits for a rate limit.</summary>
+    public const string RateLimitDeferralsHeader = "Sync-RateLimit-Deferrals";
+
+    private readonly RedeliveryPolicyOptions _options;
+    private readonly DelayTiers _tiers;
+    private readonly TimeSpan[] _backoff;
+    private readonly ILogger<RedeliveryForwarder> _logger;
+
+    /// <summary>Immediate retries of a transient failure before it is deferred.</summary>
+    public int ImmediateRetries => _options.ImmediateRetries;
+
+    /// <summary>Creates the forwarder.</summary>
+    public RedeliveryForwarder(IOptions<RedeliveryPolicyOptions> options, ILogger<RedeliveryForwarder> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _tiers = _options.Tiers;
+        _backoff = [.. _options.TransientBackoff];
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Sends the message back for a later attempt when its failure allows one; returns false when it should be
+    /// dead-lettered instead (permanent or authentication failures, or retries used up).
+    /// </summary>
+    public async Task<bool> TryDeferAsync<T>(ConsumeContext<T> context, Exception exception)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(exception);
+        var kind = FailureClassifier.Classify(exception);
+        switch (kind)
+        {
+            case FailureKind.Transient:
+            {
+                var done = Count(context, TransientRedeliveriesHeader);
+                if (done >= _backoff.Length)
+                {
+                    LogRetriesExhausted(context.MessageId, typeof(T).Name, done);
+                    return false;
+                }
+
+                await ForwardAsync(context, _backoff[done], TransientRedeliveriesHeader, done + 1);
+                LogDeferred(context.MessageId, typeof(T).Name, kind, _backoff[done], done + 1);
+                return true;
+            }
+
+            case FailureKind.RateLimited:
+            {
+                var done = Count(context, RateLimitDeferralsHeader);
+                if (done >= _options.MaxRateLimitDeferrals)
+                {
+                    LogRetriesExhausted(context.MessageId, typeof(T).Name, done);
+                    return false;
+                }
+
+                var wait = FailureClassifier.RetryAfter(exception) ?? TimeSpan.FromSeconds(_options.DefaultRateLimitWaitSeconds);
+                await ForwardAsync(context, wait, RateLimitDeferralsHeader, done + 1);
+                LogDeferred(context.MessageId, typeof(T).Name, kind, _tiers.RoundUp(wait), done + 1);
+                return true;
+            }
+
+            case FailureKind.Waiting:
+            {
+                var done = Count(context, WaitDeferralsHeader);
+                if (done >= _options.MaxWaitDeferrals)
+                {
+                    LogRetriesExhausted(context.MessageId, typeof(T).Name, done);
+                    return false;
+                }
+
+                // 2, 4, 8 … seconds up to the cap: what it waits for usually arrives soon, and is seen soon after.
+                var wait = _tiers.RoundUp(TimeSpan.FromSeconds(Math.Min(1 << Math.Min(done + 1, 20), _options.MaxWaitDelaySeconds)));
+                await ForwardAsync(context, wait, WaitDeferralsHeader, done + 1);
+                LogDeferred(context.MessageId, typeof(T).Name, kind, wait, done + 1);
+                return true;
+            }
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Moves one message to its queue's error queue with MassTransit's fault headers, as a thrown exception would:
+    /// for an element of a batch whose other elements succeeded.
+    /// </summary>
+    public async Task DeadLetterAsync<T>(ConsumeContext<T> context, Exception exception)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(exception);
+        var queue = QueueOf(context);
+        var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{queue}_error?type=fanout"));
+        var pipe = Pipe.Execute<SendContext<T>>(send =>
+        {
+            send.Headers.Set(MessageHeaders.Reason, "fault");
+            send.Headers.Set(MessageHeaders.FaultExceptionType, exception.GetType().FullName);
+            send.Headers.Set(MessageHeaders.FaultMessage, exception.Message);
+            send.Headers.Set(MessageHeaders.FaultStackTrace, exception.StackTrace);
+            send.Headers.Set(MessageHeaders.FaultTimestamp, DateTime.UtcNow.ToString("O"));
+            send.Headers.Set(MessageHeaders.FaultInputAddress, context.ReceiveContext.InputAddress?.ToString());
+            send.Headers.Set(MessageHeaders.FaultMessageType, typeof(T).FullName);
+        });
+        await endpoint.Send(context.Message, new ForwardMessagePipe<T>(context, pipe), context.CancellationToken);
+        LogDeadLettered(context.MessageId, typeof(T).Name, FailureClassifier.Classify(exception), exception.Message);
+    }
+
+    private async Task ForwardAsync<T>(ConsumeContext<T> context, TimeSpan delay, string header, int count)
+        where T : class
+    {
+        var queue = QueueOf(context);
+        var tier = DelayTiers.NameOf(_tiers.RoundUp(delay));
+        var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{tier}?type=fanout"));
+        var pipe = Pipe.Execute<SendContext<T>>(send =>
+        {
+            send.SetRoutingKey(queue);
+            send.Headers.Set(header, count);
+        });
+        await endpoint.Send(context.Message, new ForwardMessagePipe<T>(context, pipe), context.CancellationToken);
+    }
+
+    private static int Count(ConsumeContext context, string header) =>
+        context.Headers.Get<int>(header) ?? 0;
+
+    private static string QueueOf(ConsumeContext context)
+    {
+        var input = context.ReceiveContext.InputAddress
+                    ?? throw new InvalidOperationException("The message has no input address to come back to.");
+        return input.AbsolutePath.TrimEnd('/').Split('/')[^1];
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
+        Message = "Message {MessageId} ({MessageType}) failed ({Kind}); back in {Delay} (attempt {Attempt})")]
+    private partial void LogDeferred(Guid? messageId, string messageType, FailureKind kind, TimeSpan delay, int attempt);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
+        Message = "Message {MessageId} ({MessageType}) used up its {Attempts} delayed redeliveries")]
+    private partial void LogRetriesExhausted(Guid? messageId, string messageType, int attempts);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning,
+        Message = "Message {MessageId} ({MessageType}) dead-lettered ({Kind}): {Reason}")]
+    private partial void LogDeadLettered(Guid? messageId, string messageType, FailureKind kind, string reason);
+}

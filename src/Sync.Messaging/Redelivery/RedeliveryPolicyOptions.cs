@@ -1,0 +1,72 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sync.Messaging.Redelivery;
+
+/// <summary>
+/// What happens to a message whose consumer failed (<c>Sync:Redelivery</c>): immediate retries, then delayed
+/// redelivery through the wait queues, then the error queue. Permanent failures skip straight to the error queue.
+/// </summary>
+public sealed class RedeliveryPolicyOptions : IValidatableObject
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Sync:Redelivery";
+
+    /// <summary>Immediate retries of a transient failure before it is redelivered later (default 1).</summary>
+    [Range(0, 10)]
+    public int ImmediateRetries { get; set; } = 1;
+
+    /// <summary>Seconds of the delayed redeliveries of a transient failure (default 1, 2, 4, 8); then the error queue.</summary>
+    /// <remarks>Empty means the default: configuration binding appends to a list, so the default is not put in it.</remarks>
+    public List<int> TransientBackoffSeconds { get; set; } = [];
+
+    /// <summary>How many times one message may wait for a rate limit to reset before it is dead-lettered (default 200).</summary>
+    [Range(1, 100_000)]
+    public int MaxRateLimitDeferrals { get; set; } = 200;
+
+    /// <summary>
+    /// How many times one message may wait for a missing prerequisite (e.g. its contact not created yet), 2 s doubling
+    /// up to <see cref="MaxWaitDelaySeconds"/>, before it is dead-lettered (default 40: about 10 minutes in all).
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxWaitDeferrals { get; set; } = 40;
+
+    /// <summary>The longest single wait for a missing prerequisite (default 16 s).</summary>
+    [Range(1, 3600)]
+    public int MaxWaitDelaySeconds { get; set; } = 16;
+
+    /// <summary>Wait when a 429 says nothing of when to come back (default 10 s, the API's burst interval).</summary>
+    [Range(1, 3600)]
+    public int DefaultRateLimitWaitSeconds { get; set; } = 10;
+
+    /// <summary>The wait-queue tiers in seconds (default 1, 2, 4 … 1024; empty means the default). Delays round up to the next tier.</summary>
+    public List<int> DelayTierSeconds { get; set; } = [];
+
+    /// <summary>Deliveries of one message a quorum work queue allows before it dead-letters it to the error queue (default 20):
+    /// the backstop for a message that crashes its consumer process.</summary>
+    [Range(2, 1000)]
+    public int DeliveryLimit { get; set; } = 20;
+
+    /// <summary>The tier set.</summary>
+    public DelayTiers Tiers => DelayTierSeconds.Count == 0
+        ? new DelayTiers(DelayTiers.Default)
+        : new DelayTiers(DelayTierSeconds.Select(s => TimeSpan.FromSeconds(s)));
+
+    /// <summary>The transient backoff in effect.</summary>
+    public IReadOnlyList<TimeSpan> TransientBackoff => TransientBackoffSeconds.Count == 0
+        ? Core.FailureClassifier.TransientBackoff
+        : [.. TransientBackoffSeconds.Select(s => TimeSpan.FromSeconds(s))];
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (TransientBackoffSeconds.Any(s => s < 1))
+        {
+            yield return new ValidationResult("Sync:Redelivery:TransientBackoffSeconds: every delay must be at least 1 second.");
+        }
+
+        if (DelayTierSeconds.Any(s => s < 1))
+        {
+            yield return new ValidationResult("Sync:Redelivery:DelayTierSeconds: every tier must be at least 1 second.");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Sync.HoopAi;
+using Sync.Messaging.Consumers;
+using Sync.Messaging.Redelivery;
+using Sync.Storage;
+
+namespace Sync.Messaging;
+
+/// <summary>Registers the worker: storage, the API client, the consumers on their work queues, and the outbox relay.</summary>
+public static class WorkerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Everything a worker process runs: storage (<c>Sync:Storage</c>), the HoopAI client (<c>Sync:HoopAi</c>), the
+    /// redelivery policy (<c>Sync:Redelivery</c>), the consumers (<c>Sync:Worker</c>) on quorum work queues named in
+    /// kebab case, the bus (<c>Sync:RabbitMq</c>) and the outbox relay (<c>Sync:Outbox</c>). Scale out by running more
+    /// worker processes: they share the queues, the database and the per-location API budget.
+    /// </summary>
+    public static IServiceCollection AddSyncWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<WorkerOptions>()
+            .Bind(configuration.GetSection(WorkerOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSyncStorage(configuration);
+        services.AddSyncHoopAi(configuration);
+        services.AddSyncHoopAiClient();
+        services.AddSingleton<LocationLifecycle>();
+
+        // Before the bus: the wait and poison queues exist before any consumer can fail.
+        services.AddSyncRedelivery(configuration);
+        services.AddSyncMessaging(configuration, x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            x.AddConsumer<WebhookReceivedConsumer, WebhookReceivedConsumerDefinition>();
+            x.AddConsumer<ChangeContactTagsConsumer, ChangeContactTagsConsumerDefinition>();
+            x.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.ApplySyncWorkQueuePolicy(context));
+        });
+        services.AddSyncOutboxRelay();
+        return services;
+    }
+}

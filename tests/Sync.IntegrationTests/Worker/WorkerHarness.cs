@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sync.Contracts;
+using Sync.Core;
+using Sync.Emitter;
+using Sync.Messaging;
+using Sync.Sandbox;
+using Sync.Storage;
+using Sync.Testing;
+
+namespace Sync.IntegrationTests.Worker;
+
+/// <summary>
+/// A whole worker process in-process: real RabbitMQ (own virtual host), real PostgreSQL (own database), and the
+/// sandbox API on loopback; webhooks are published to the bus as the ingress would.
+/// </summary>
+internal sealed class WorkerHarness : IAsyncDisposable
+{
+    private WorkerHarness(RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, IHost host)
+    {
+        VirtualHost = vhost;
+        Database = database;
+        Sandbox = sandbox;
+        Host = host;
+    }
+
+    public RabbitMqTestVirtualHost VirtualHost { get; }
+
+    public PostgresTestDatabase Database { get; }
+
+    public SandboxServer Sandbox { get; }
+
+    public IHost Host { get; }
+
+    public IServiceProvider Services => Host.Services;
+
+    public static async Task<WorkerHarness> StartAsync(SandboxOptions? sandboxOptions = null)
+    {
+        var vhost = await RabbitMqTestVirtualHost.CreateAsync();
+        var database = await PostgresTestDatabase.CreateAsync();
+        var sandbox = await SandboxServer.StartAsync(sandboxOptions ?? new SandboxOptions());
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sync:Storage:Provider"] = "PostgreSql",
+            ["Sync:Storage:ConnectionString"] = database.ConnectionString,
+            ["Sync:Storage:ActiveKeyId"] = "test",
+            ["Sync:Storage:EncryptionKeys:test"] = Convert.ToBase64String(Encoding.ASCII.GetBytes("integration-test-key-of-32-bytes")),
+            ["Sync:RabbitMq:Host"] = vhost.Host,
+            ["Sync:RabbitMq:Port"] = vhost.Port.ToString(CultureInfo.InvariantCulture),
+            ["Sync:RabbitMq:VirtualHost"] = vhost.Name,
+            ["Sync:RabbitMq:Username"] = vhost.Username,
+            ["Sync:RabbitMq:Password"] = vhost.Password,
+            ["Sync:HoopAi:BaseUrl"] = sandbox.BaseAddress.ToString(),
+            ["Sync:Worker:TagBatchTimeLimit"] = "00:00:01",
+            ["Sync:Outbox:PollInterval"] = "00:00:00.100",
+        });
+        // SYNC_TEST_LOGS=1 shows the worker's own log on the console while debugging a test.
+        builder.Logging.ClearProviders();
+        if (ProgressLoggerProvider.Requested)
+        {
+            builder.Logging.AddProvider(new ProgressLoggerProvider(LogLevel.Debug)).SetMinimumLevel(LogLevel.Information)
+                .AddFilter("Sync.Messaging.Consumers", LogLevel.Debug);
+        }
+        builder.Services.AddSyncWorker(builder.Configuration);
+        var host = builder.Build();
+        await host.StartAsync();
+
+        // The bus connects in the background: wait for its endpoints before the test publishes.
+        var bus = host.Services.GetRequiredService<IBusControl>();
+        if (!await EventuallyAsync(() => Task.FromResult(bus.CheckHealth().Status == BusHealthStatus.Healthy), TimeSpan.FromSeconds(60)))
+        {
+            throw new InvalidOperationException($"The worker's bus did not become healthy: {bus.CheckHealth().Description}");
+        }
+
+        return new WorkerHarness(vhost, database, sandbox, host);
+    }
+
+    /// <summary>Registers a private-integration token for the location in the sandbox and as an installation.</summary>
+    public async Task InstallPrivateAsync(string locationId)
+    {
+        var grant = Sandbox.State.Tokens.RegisterPrivateToken(locationId);
+        await Services.GetRequiredService<IInstallationStore>().SaveAsync(
+            new Installation(locationId, null, AuthMode.PrivateIntegration, InstallationStatus.Active, grant.Token, null, null, DateTimeOffset.UtcNow),
+            CancellationToken.None);
+    }
+
+    /// <summary>Publishes a webhook as the ingress would: message id from (source, event id).</summary>
+    public Task PublishAsync(string source, string eventId, string type, string locationId, DateTimeOffset occurredAt, byte[] body) =>
+        Services.GetRequiredService<IBus>().Publish(
+            new WebhookReceived(source, eventId, type, locationId, occurredAt, DateTimeOffset.UtcNow, Encoding.UTF8.GetString(body)),
+            ctx => ctx.MessageId = DeterministicId.ForWebhook(source, eventId));
+
+    public Task PublishAsync(SourceEvent e) => PublishAsync("crm", e.Id, e.Type, e.LocationId, e.OccurredAt, e.ToJson());
+
+    public Task PublishAsync(PlatformEvent e) => PublishAsync("hoopai", e.WebhookId, e.Type, e.LocationId, e.Timestamp, e.ToJson());
+
+    /// <summary>The sandbox's contacts of a location, as the fold compares them.</summary>
+    public IReadOnlyList<ActualContact> ContactsOf(string locationId) =>
+        [.. Sandbox.State.Contacts.ForLocation(locationId)
+            .Select(c => new ActualContact(c.Email, c.Phone, c.FirstName, c.LastName, c.CompanyName, c.Tags))];
+
+    /// <summary>Polls until <paramref name="done"/> holds or the timeout passes; returns whether it held.</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await done())
+            {
+                return true;
+            }
+
+            await Task.Delay(500);
+        }
+
+        return await done();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync();
+        Host.Dispose();
+        await Sandbox.DisposeAsync();
+        await VirtualHost.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
