@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sync.Contracts;
 using Sync.Core;
+using Sync.Messaging.Internal;
 using Sync.Messaging.Outbox;
 using Sync.Storage;
 
@@ -49,20 +50,24 @@ public sealed partial class WebhookHandoff
         }
 
         var timeout = _options.Value.EnqueueTimeout;
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(timeout);
+        Task? enqueue = null;
         try
         {
-            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bound.CancelAfter(timeout);
             var row = OutboxSerializer.ForPublish(message, messageId, _time.GetUtcNow());
-            await _outbox.EnqueueAsync(row, bound.Token).WaitAsync(timeout, cancellationToken);
+            enqueue = _outbox.EnqueueAsync(row, bound.Token);
+            await enqueue.WaitAsync(timeout, cancellationToken);
             return HandoffOutcome.Stored;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            enqueue?.ObserveFault();
             throw;
         }
         catch (Exception ex)
         {
+            enqueue?.ObserveFault();
             LogStoreFailed(_logger, message.Source, message.EventId, messageId, ex.GetType().Name);
             return HandoffOutcome.Refused;
         }

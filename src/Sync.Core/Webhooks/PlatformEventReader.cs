@@ -8,7 +8,7 @@ namespace Sync.Core.Webhooks;
 public static class PlatformEventReader
 {
     /// <summary>The source name of platform events.</summary>
-    public const string Source = "hoopai";
+    public const string Source = Events.WebhookNormalizer.PlatformSource;
 
     /// <summary>Type of the app install event.</summary>
     public const string InstallType = "INSTALL";

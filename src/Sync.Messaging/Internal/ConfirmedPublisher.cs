@@ -77,9 +77,10 @@ internal sealed class ConfirmedPublisher(IBus bus, IOptions<RabbitMqOptions> opt
         var timeout = options.Value.PublishTimeout;
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(timeout);
+        var task = publish(bound.Token);
         try
         {
-            await publish(bound.Token).WaitAsync(timeout, cancellationToken);
+            await task.WaitAsync(timeout, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -87,6 +88,7 @@ internal sealed class ConfirmedPublisher(IBus bus, IOptions<RabbitMqOptions> opt
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
+            task.ObserveFault(); // it may still fail after we stopped waiting
             throw new PublishFailedException($"The broker did not confirm the message within {timeout.TotalMilliseconds:F0} ms.", ex)
             {
                 TimedOut = true,
@@ -97,4 +99,12 @@ internal sealed class ConfirmedPublisher(IBus bus, IOptions<RabbitMqOptions> opt
             throw new PublishFailedException($"The broker did not take the message: {ex.GetType().Name}.", ex);
         }
     }
+}
+
+/// <summary>Helpers for tasks a caller stopped waiting for.</summary>
+internal static class AbandonedTask
+{
+    /// <summary>Reads the exception of <paramref name="task"/> if it faults later, so it is never reported as unobserved.</summary>
+    public static void ObserveFault(this Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }

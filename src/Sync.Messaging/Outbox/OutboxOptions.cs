@@ -30,9 +30,9 @@ public sealed class OutboxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest wait between two attempts at a row (default 5 minutes).</summary>
+    /// <summary>The longest wait between two attempts at a row (default 1 minute).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long writing one row to the outbox may take before the write counts as failed (default 2 seconds).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
@@ -56,10 +56,13 @@ public sealed class OutboxOptions : IValidatableObject
         }
     }
 
-    /// <summary>The wait before attempt number <paramref name="attempts"/> + 1 of a row: base × 2^(attempts − 1), capped.</summary>
-    public TimeSpan RetryDelay(int attempts)
+    /// <summary>
+    /// The wait after a failure, given how many failures came before it: <see cref="RetryBaseDelay"/> ×
+    /// 2^<paramref name="earlierFailures"/>, capped at <see cref="RetryMaxDelay"/>.
+    /// </summary>
+    public TimeSpan RetryDelay(int earlierFailures)
     {
-        var exponent = Math.Clamp(attempts - 1, 0, 30);
+        var exponent = Math.Clamp(earlierFailures, 0, 30);
         var delay = RetryBaseDelay.TotalMilliseconds * Math.Pow(2, exponent);
         return delay >= RetryMaxDelay.TotalMilliseconds ? RetryMaxDelay : TimeSpan.FromMilliseconds(delay);
     }

@@ -20,6 +20,7 @@ public sealed partial class OutboxRelay : BackgroundService
     private readonly IOptions<OutboxOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxRelay> _logger;
+    private static readonly TimeSpan MaxCycleDelay = TimeSpan.FromSeconds(30);
     private DateTimeOffset _nextPurge;
 
     /// <summary>Creates the relay.</summary>
@@ -68,8 +69,8 @@ public sealed partial class OutboxRelay : BackgroundService
             }
             catch (Exception ex)
             {
-                failures++;
-                var delay = options.RetryDelay(failures);
+                // The database or broker is down: back off, but not so far that recovery goes unnoticed for long.
+                var delay = TimeSpan.FromTicks(Math.Min(options.RetryDelay(failures++).Ticks, MaxCycleDelay.Ticks));
                 LogCycleFailed(_logger, ex.GetType().Name, ex.Message, delay);
                 try
                 {
@@ -114,8 +115,8 @@ public sealed partial class OutboxRelay : BackgroundService
             if (results[i] is { } error)
             {
                 var row = claimed[i];
-                var delay = options.RetryDelay(row.Attempts);
-                LogRowFailed(_logger, row.Id, row.MessageId, row.MessageType, row.Attempts, error, delay);
+                var delay = options.RetryDelay(row.Attempts); // Attempts counts the earlier failed tries
+                LogRowFailed(_logger, row.Id, row.MessageId, row.MessageType, row.Attempts + 1, error, delay);
                 await _store.ReleaseAsync(RelayId, row.Id, _time.GetUtcNow() + delay, error, cancellationToken);
             }
         }

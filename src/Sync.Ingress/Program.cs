@@ -1,0 +1,4 @@
+using Sync.Ingress;
+
+var app = IngressApp.Build(args);
+await app.RunAsync();

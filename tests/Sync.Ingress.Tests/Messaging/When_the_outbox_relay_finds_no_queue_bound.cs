@@ -1,0 +1,86 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sync.Contracts;
+using Sync.Ingress.Tests.Support;
+using Sync.Messaging.Outbox;
+using Sync.Storage;
+using Sync.Testing;
+
+namespace Sync.Ingress.Tests.Messaging;
+
+/// <summary>A row the broker returns (no queue would receive it) stays in the outbox and goes out once a queue exists.</summary>
+[TestFixture]
+public sealed class When_the_outbox_relay_finds_no_queue_bound
+{
+    private RabbitMqTestVirtualHost _vhost = null!;
+    private PostgresTestDatabase _database = null!;
+    private IHost _host = null!;
+    private WebhookQueue? _queue;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _vhost = await RabbitMqTestVirtualHost.CreateAsync();
+        _database = await PostgresTestDatabase.CreateAsync();
+        _host = await OutboxHost.StartAsync(_vhost, _database, relay: true);
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        await OutboxHost.StopAsync(_host);
+        if (_queue is not null)
+        {
+            await _queue.DisposeAsync();
+        }
+
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+
+        if (_vhost is not null)
+        {
+            await _vhost.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task Should_publish_the_row_once_a_queue_is_bound()
+    {
+        var id = Guid.NewGuid();
+        var message = new WebhookReceived("crm", "evt-early", "contact.upserted", "loc-1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "{}");
+        var outbox = _host.Services.GetRequiredService<IOutboxStore>();
+        await outbox.EnqueueAsync(OutboxSerializer.ForPublish(message, id, DateTimeOffset.UtcNow), CancellationToken.None);
+        await WaitUntilTriedAsync(outbox);
+
+        _queue = await WebhookQueue.BindAsync(_vhost);
+        await _queue.WaitForAsync(1, TimeSpan.FromSeconds(60));
+
+        Assert.That((await _queue.DrainAsync()).Select(m => m.MessageId), Is.EqualTo(new[] { id.ToString() }));
+    }
+
+    // The row has been attempted (and given back) at least once when a claim sees attempts > 0.
+    private static async Task WaitUntilTriedAsync(IOutboxStore outbox)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var rows = await outbox.ClaimAsync("probe", 1, TimeSpan.FromMilliseconds(1), CancellationToken.None);
+            if (rows.Count == 1 && rows[0].Attempts > 0)
+            {
+                await outbox.ReleaseAsync("probe", rows[0].Id, DateTimeOffset.UtcNow, null, CancellationToken.None);
+                return;
+            }
+
+            foreach (var row in rows)
+            {
+                await outbox.ReleaseAsync("probe", row.Id, DateTimeOffset.UtcNow, null, CancellationToken.None);
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("The relay never tried the row.");
+    }
+}
