@@ -16,10 +16,11 @@ echo "[run] building (Release)"
 dotnet build Sync.sln -c Release -v quiet -nologo
 
 mkdir -p .run/keys
+keys="$PWD/.run/keys"   # absolute: dotnet run starts a program in its project's directory
 run() { dotnet run --no-build -c Release --no-launch-profile --project "src/$1" -- "${@:2}"; }
-if [ ! -f .run/keys/source.secret ]; then
+if [ ! -f "$keys/source.secret" ]; then
   echo "[run] making demo keys in .run/keys"
-  run Sync.Sandbox keygen --out .run/keys >/dev/null
+  run Sync.Sandbox keygen --out "$keys" >/dev/null
 fi
 for i in "${!DEMO_LOCATIONS[@]}"; do
   [ -f ".run/keys/token-$i" ] || printf 'pit-demo-%s\n' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" > ".run/keys/token-$i"
@@ -30,20 +31,22 @@ run Sync.Admin migrate >/dev/null
 for i in "${!DEMO_LOCATIONS[@]}"; do
   location=${DEMO_LOCATIONS[$i]}
   if ! run Sync.Admin installations list --json | grep -q "\"$location\""; then
-    run Sync.Admin installations add-private --location "$location" --token-file ".run/keys/token-$i" >/dev/null
+    run Sync.Admin installations add-private --location "$location" --token-file "$keys/token-$i" >/dev/null
     echo "[run] installed demo location $location"
   fi
 done
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+declare -A names=()
+# Each host runs in a process group of its own, so stopping it stops everything it started.
+cleanup() { for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-start() { # start <project> <args...>; environment for the host is passed in front of the call
+start() { # start <project> <args...>: the built host, in its output folder (where its appsettings.json is)
   local project=$1; shift
-  echo "[run] starting $project (log: .run/$project.log)"
-  run "$project" "$@" >".run/$project.log" 2>&1 &
-  pids+=("$!")
+  echo "[run] starting $project $* (log: .run/$project.log)"
+  (cd "src/$project/bin/Release/net10.0" && exec setsid dotnet "$project.dll" "$@") >".run/$project.log" 2>&1 &
+  pids+=("$!"); names[$!]=$project
 }
 
 # The sandbox knows the demo locations' tokens; the ingress trusts the demo keys.
@@ -52,8 +55,9 @@ for i in "${!DEMO_LOCATIONS[@]}"; do
   sandbox_env+=("Sync__Sandbox__PrivateTokens__${i}__LocationId=${DEMO_LOCATIONS[$i]}"
                 "Sync__Sandbox__PrivateTokens__${i}__Token=$(cat ".run/keys/token-$i")")
 done
-env "${sandbox_env[@]}" bash -c "$(declare -f run); run Sync.Sandbox --urls http://127.0.0.1:5099" >.run/Sync.Sandbox.log 2>&1 &
-pids+=("$!"); echo "[run] starting Sync.Sandbox on http://127.0.0.1:5099 (log: .run/Sync.Sandbox.log)"
+export "${sandbox_env[@]}"
+start Sync.Sandbox --urls http://127.0.0.1:5099
+unset "${sandbox_env[@]%%=*}"
 
 Sync__Ingress__Platform__Ed25519PublicKey="$(cat .run/keys/ed25519.pub)" \
 Sync__Ingress__Sources__crm__Secrets__0="$(cat .run/keys/source.secret)" \
@@ -65,8 +69,9 @@ for _ in $(seq 1 60); do
   if curl -fsS http://127.0.0.1:5099/_sandbox/health >/dev/null 2>&1 && curl -fsS http://127.0.0.1:5080/health/ready >/dev/null 2>&1; then
     echo "[run] ready: ingress http://127.0.0.1:5080, sandbox http://127.0.0.1:5099, demo locations ${DEMO_LOCATIONS[*]}"
     echo "[run] Ctrl+C stops everything."
-    wait -n "${pids[@]}"
-    echo "[run] a host stopped; see .run/*.log" >&2
+    status=0
+    wait -n -p stopped "${pids[@]}" || status=$?
+    echo "[run] ${names[$stopped]:-a host} stopped (exit $status); see .run/${names[$stopped]:-*}.log" >&2
     exit 1
   fi
   sleep 1

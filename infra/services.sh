@@ -49,7 +49,7 @@ wait_until() { # wait_until <what> <command...>
 }
 
 # ---------------------------------------------------------------- RabbitMQ
-rabbit_ping() { as_root rabbitmq-diagnostics -q ping; }
+rabbit_ping() { as_root rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
 rabbit_api() { curl -fsS -u guest:guest http://127.0.0.1:15672/api/overview; }
 
 rabbitmq_up() {
