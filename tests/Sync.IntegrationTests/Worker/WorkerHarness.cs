@@ -59,6 +59,9 @@ internal sealed class WorkerHarness : IAsyncDisposable
             ["Sync:RabbitMq:Username"] = vhost.Username,
             ["Sync:RabbitMq:Password"] = vhost.Password,
             ["Sync:HoopAi:BaseUrl"] = sandbox.BaseAddress.ToString(),
+            ["Sync:HoopAi:ClientId"] = "sandbox-client",
+            ["Sync:HoopAi:ClientSecret"] = "sandbox-secret",
+            ["Sync:HoopAi:TokenRefreshMargin"] = "00:00:05",
             ["Sync:Worker:TagBatchTimeLimit"] = "00:00:01",
             ["Sync:Outbox:PollInterval"] = "00:00:00.100",
         });
