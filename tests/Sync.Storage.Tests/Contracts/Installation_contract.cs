@@ -10,6 +10,24 @@ public abstract class Installation_contract : StorageFixture
     private IInstallationStore Installations => Get<IInstallationStore>();
 
     [Test]
+    public async Task Should_add_an_installation_only_where_none_exists()
+    {
+        var installation = NewInstallation();
+        await Installations.SaveAsync(installation, None);
+
+        var added = await Installations.AddIfAbsentAsync(installation with { AccessToken = "other", RefreshToken = null }, None);
+        var kept = await Installations.GetAsync(installation.LocationId, None);
+        var fresh = await Installations.AddIfAbsentAsync(NewInstallation(), None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(added, Is.False);
+            Assert.That(kept!.AccessToken, Is.EqualTo(installation.AccessToken), "the existing tokens are kept");
+            Assert.That(fresh, Is.True);
+        });
+    }
+
+    [Test]
     public async Task Should_return_what_was_saved_with_its_tokens_decrypted()
     {
         var installation = NewInstallation();

@@ -173,6 +173,29 @@ public abstract class Outbox_contract : StorageFixture
         }
     }
 
+    [Test]
+    public async Task Should_delete_only_the_unsent_rows_of_one_location()
+    {
+        var location = Unique("loc");
+        await Outbox.EnqueueAsync(Message() with { LocationId = location }, None);
+        await Outbox.EnqueueAsync(Message() with { LocationId = location }, None);
+        await Outbox.EnqueueAsync(Message() with { LocationId = Unique("other") }, None);
+
+        int deleted;
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            deleted = await Outbox.DeletePendingAsync(unitOfWork, location, None);
+            await unitOfWork.CommitAsync(None);
+        }
+
+        var left = await Outbox.ClaimAsync("relay", 100, TimeSpan.FromMinutes(1), None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(deleted, Is.EqualTo(2));
+            Assert.That(left, Has.Count.EqualTo(1));
+        });
+    }
+
     private OutboxMessage Message(DateTimeOffset? availableAt = null, IReadOnlyDictionary<string, string>? headers = null) => new(
         Guid.NewGuid(),
         "Sync.Contracts.WebhookReceived",

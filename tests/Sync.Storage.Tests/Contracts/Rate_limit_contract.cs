@@ -118,6 +118,59 @@ public abstract class Rate_limit_contract : StorageFixture
             async () => await RateLimits.TryTakeAsync("app", Unique("loc"), 101, 100, Window, None),
             Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
+
+    [Test]
+    public async Task Should_space_the_slots_of_a_shared_schedule()
+    {
+        var location = Unique("loc");
+        var spacing = TimeSpan.FromMilliseconds(100);
+
+        var waits = new List<TimeSpan>();
+        for (var i = 0; i < 3; i++)
+        {
+            waits.Add((await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1), None)).Wait);
+        }
+
+        Assert.That(waits, Is.EqualTo(new[] { TimeSpan.Zero, spacing, spacing * 2 }));
+    }
+
+    [Test]
+    public async Task Should_refuse_a_slot_further_away_than_the_longest_wait()
+    {
+        var location = Unique("loc");
+        var spacing = TimeSpan.FromSeconds(1);
+        await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1.5), None);
+        await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1.5), None);
+
+        var refused = await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1.5), None);
+
+        Assert.That(refused, Is.EqualTo(new RateLimitReservation(false, TimeSpan.FromSeconds(2))));
+    }
+
+    [Test]
+    public async Task Should_schedule_no_slot_before_a_block_ends()
+    {
+        var location = Unique("loc");
+        await RateLimits.BlockUntilAsync("app", location, Clock.GetUtcNow().AddSeconds(3), None);
+
+        var slot = await RateLimits.ReserveAsync("app", location, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), None);
+
+        Assert.That(slot, Is.EqualTo(new RateLimitReservation(true, TimeSpan.FromSeconds(3))));
+    }
+
+    [Test]
+    public async Task Should_not_bank_idle_time_as_a_burst()
+    {
+        var location = Unique("loc");
+        var spacing = TimeSpan.FromMilliseconds(100);
+        await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1), None);
+        Clock.Advance(TimeSpan.FromSeconds(10));
+
+        var first = await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1), None);
+        var second = await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1), None);
+
+        Assert.That(new[] { first.Wait, second.Wait }, Is.EqualTo(new[] { TimeSpan.Zero, spacing }));
+    }
 }
 
 [TestFixture]
