@@ -1,3 +1,6 @@
+using Sync.Contracts;
+using Sync.Core;
+
 namespace Sync.Storage;
 
 /// <summary>
@@ -103,16 +106,14 @@ public readonly record struct ContactKey
     public static ContactKey Email(string email)
     {
         ArgumentNullException.ThrowIfNull(email);
-        return new ContactKey(ContactKeyKind.Email, email.Trim().ToLowerInvariant());
+        return new ContactKey(ContactKeyKind.Email, ContactKeys.NormalizeEmail(email) ?? "");
     }
 
     /// <summary>A phone key: a leading <c>+</c> kept, every other non-digit removed (<c>+1 (555) 010-0199</c> → <c>+15550100199</c>).</summary>
     public static ContactKey Phone(string phone)
     {
         ArgumentNullException.ThrowIfNull(phone);
-        var trimmed = phone.Trim();
-        var digits = new string(trimmed.Where(char.IsAsciiDigit).ToArray());
-        return new ContactKey(ContactKeyKind.Phone, trimmed.StartsWith('+') && digits.Length > 0 ? "+" + digits : digits);
+        return new ContactKey(ContactKeyKind.Phone, ContactKeys.NormalizePhone(phone) ?? "");
     }
 
     /// <summary>An external-id key: trimmed, otherwise exact.</summary>
@@ -137,16 +138,6 @@ public readonly record struct ContactKey
 
 /// <summary>A key and the contact it points at.</summary>
 public sealed record ContactKeyEntry(ContactKey Key, string ContactId);
-
-/// <summary>Whether a tag is added or removed.</summary>
-public enum TagOperation
-{
-    /// <summary>The tag is added.</summary>
-    Add,
-
-    /// <summary>The tag is removed.</summary>
-    Remove,
-}
 
 /// <summary>One tag change of a contact.</summary>
 /// <param name="Tag">The tag's name; compared case-insensitively (stored trimmed and lowercased).</param>

@@ -6,8 +6,6 @@ using Sync.Core;
 using Sync.HoopAi.Api;
 using Sync.Messaging.Redelivery;
 using Sync.Storage;
-using StoredTagOperation = Sync.Storage.TagOperation;
-using TagOperation = Sync.Contracts.TagOperation;
 
 namespace Sync.Messaging.Consumers;
 
@@ -66,7 +64,7 @@ public sealed partial class ChangeContactTagsConsumer(
         var latest = new Dictionary<(string Contact, string Tag), (TagOperation Operation, Item Item)>();
         foreach (var item in items.Where(i => i.ContactId is not null).OrderBy(i => i.ContactId, StringComparer.Ordinal).ThenBy(i => i.Message.OccurredAt))
         {
-            var changes = item.Message.Tags.Select(t => new TagChange(TagChange.NormaliseTag(t), ToStored(item.Message.Operation))).ToList();
+            var changes = item.Message.Tags.Select(t => new TagChange(TagChange.NormaliseTag(t), item.Message.Operation)).ToList();
             var fresh = await index.TryAdvanceTagsAsync(unitOfWork, locationId, item.ContactId!, changes, item.Message.OccurredAt, cancellationToken);
             LogGuarded(item.ContactId!, item.Message.Operation, string.Join(',', item.Message.Tags), item.Message.OccurredAt, string.Join(',', fresh.Select(f => f.Tag)));
             foreach (var change in fresh)
@@ -243,9 +241,6 @@ public sealed partial class ChangeContactTagsConsumer(
     }
 
     private static int CallsNeeded(List<BulkCall> plan, int max) => plan.Sum(c => (c.Contacts.Length + max - 1) / max);
-
-    private static StoredTagOperation ToStored(TagOperation operation) =>
-        operation == TagOperation.Add ? StoredTagOperation.Add : StoredTagOperation.Remove;
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information,
         Message = "Tag batch location {LocationId}: {Messages} commands, {Calls} bulk calls; {Applied} applied, {Stale} stale, {Duplicates} duplicates, {Deferred} deferred, {DeadLettered} dead-lettered")]

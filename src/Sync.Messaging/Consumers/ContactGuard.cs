@@ -1,6 +1,6 @@
+using Sync.Contracts;
 using Sync.Core.Events;
 using Sync.Storage;
-using StoredTagOperation = Sync.Storage.TagOperation;
 
 namespace Sync.Messaging.Consumers;
 
@@ -28,8 +28,8 @@ internal static class ContactGuard
     {
         var fields = upsert.Fields;
         var given = Given(fields).ToList();
-        var changes = given.Select(f => new TagChange(Field(f.Name), StoredTagOperation.Add))
-            .Append(new TagChange(Exists, StoredTagOperation.Add))
+        var changes = given.Select(f => new TagChange(Field(f.Name), TagOperation.Add))
+            .Append(new TagChange(Exists, TagOperation.Add))
             .ToList();
         var fresh = (await index.TryAdvanceTagsAsync(unitOfWork, upsert.LocationId, GuardId(fields.Email, fields.Phone), changes,
                 upsert.OccurredAt, cancellationToken))
@@ -73,14 +73,14 @@ internal static class ContactGuard
 
         var guard = GuardId(delete.Contact.Email, delete.Contact.Phone);
         var exists = await index.TryAdvanceTagsAsync(unitOfWork, delete.LocationId, guard,
-            [new TagChange(Exists, StoredTagOperation.Remove)], delete.OccurredAt, cancellationToken);
+            [new TagChange(Exists, TagOperation.Remove)], delete.OccurredAt, cancellationToken);
         if (exists.Count == 0)
         {
             return false;
         }
 
         await index.TryAdvanceTagsAsync(unitOfWork, delete.LocationId, guard,
-            [.. AllFields.Select(f => new TagChange(Field(f), StoredTagOperation.Remove))], delete.OccurredAt, cancellationToken);
+            [.. AllFields.Select(f => new TagChange(Field(f), TagOperation.Remove))], delete.OccurredAt, cancellationToken);
         return true;
     }
 

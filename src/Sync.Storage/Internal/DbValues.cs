@@ -1,3 +1,4 @@
+using Sync.Contracts;
 using System.Text.Json;
 
 namespace Sync.Storage.Internal;

@@ -1,3 +1,4 @@
+using Sync.Contracts;
 using Sync.Storage.Tests.Infrastructure;
 
 namespace Sync.Storage.Tests.Concurrency;
