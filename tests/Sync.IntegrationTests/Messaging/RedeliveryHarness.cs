@@ -75,6 +75,7 @@ internal sealed class RedeliveryHarness : IAsyncDisposable
         });
         var host = builder.Build();
         await host.StartAsync();
+        await BusReadiness.WaitAsync(host.Services.GetRequiredService<IBusControl>(), TimeSpan.FromSeconds(60));
         return new RedeliveryHarness(vhost, host, attempts);
     }
 

@@ -77,11 +77,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
         await host.StartAsync();
 
         // The bus connects in the background: wait for its endpoints before the test publishes.
-        var bus = host.Services.GetRequiredService<IBusControl>();
-        if (!await EventuallyAsync(() => Task.FromResult(bus.CheckHealth().Status == BusHealthStatus.Healthy), TimeSpan.FromSeconds(60)))
-        {
-            throw new InvalidOperationException($"The worker's bus did not become healthy: {bus.CheckHealth().Description}");
-        }
+        await BusReadiness.WaitAsync(host.Services.GetRequiredService<IBusControl>(), TimeSpan.FromSeconds(60));
 
         return new WorkerHarness(vhost, database, sandbox, host);
     }
