@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Sync.Contracts;
+using Sync.Core.Webhooks;
 
 namespace Sync.Core.Events;
 
 /// <summary>
 /// Turns an accepted webhook (platform or source event) into the one <see cref="SyncEvent"/> it asks for.
-/// Pure: no I/O. A payload that cannot be understood raises <see cref="InvalidEventException"/>.
+/// Pure: no I/O. A payload that cannot be understood raises <see cref="InvalidEventException"/>. The event type names
+/// are those the ingress's readers (<see cref="PlatformEventReader"/>, <see cref="SourceEventReader"/>) accept.
 /// </summary>
 public static class WebhookNormalizer
 {
@@ -46,9 +48,9 @@ public static class WebhookNormalizer
         var (id, at) = (message.EventId, message.OccurredAt);
         switch (message.EventType)
         {
-            case "INSTALL":
+            case PlatformEventReader.InstallType:
                 return new AppInstalled(id, location, at, String(root, "companyId"));
-            case "UNINSTALL":
+            case PlatformEventReader.UninstallType:
                 return new AppUninstalled(id, location, at);
             case "ContactCreate" or "ContactUpdate" or "ContactTagUpdate":
                 return new PlatformContactChanged(
@@ -88,7 +90,7 @@ public static class WebhookNormalizer
 
         switch (message.EventType)
         {
-            case "contact.upserted":
+            case SourceEventReader.ContactUpserted:
                 if (fields.Email is null && fields.Phone is null)
                 {
                     // The upsert matches by email or phone only: without them every delivery would create a new contact.
@@ -96,7 +98,7 @@ public static class WebhookNormalizer
                 }
 
                 return new ContactUpsertRequested(id, location, at, fields, tags);
-            case "contact.tags_added" or "contact.tags_removed":
+            case SourceEventReader.ContactTagsAdded or SourceEventReader.ContactTagsRemoved:
                 if (tags.Count == 0)
                 {
                     throw new InvalidEventException($"Event {id} ({message.EventType}): 'tags' is missing or empty.");
@@ -104,9 +106,9 @@ public static class WebhookNormalizer
 
                 return new ContactTagsChangeRequested(
                     id, location, at, reference,
-                    message.EventType == "contact.tags_added" ? TagOperation.Add : TagOperation.Remove,
+                    message.EventType == SourceEventReader.ContactTagsAdded ? TagOperation.Add : TagOperation.Remove,
                     tags);
-            case "contact.deleted":
+            case SourceEventReader.ContactDeleted:
                 return new ContactDeleteRequested(id, location, at, reference);
             default:
                 throw new InvalidEventException($"Event {id}: unknown source event type '{message.EventType}'.");

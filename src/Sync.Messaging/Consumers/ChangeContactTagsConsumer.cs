@@ -211,23 +211,8 @@ public sealed partial class ChangeContactTagsConsumer(
         }
     }
 
-    private static IEnumerable<ContactKey> KeysOf(ContactReference contact)
-    {
-        if (contact.Email is { Length: > 0 } email)
-        {
-            yield return ContactKey.Email(email);
-        }
-
-        if (contact.Phone is { Length: > 0 } phone)
-        {
-            yield return ContactKey.Phone(phone);
-        }
-
-        if (contact.ExternalId is { Length: > 0 } external)
-        {
-            yield return ContactKey.ExternalId(external);
-        }
-    }
+    private static IEnumerable<ContactKey> KeysOf(ContactReference contact) =>
+        MatchKeys.Of(contact.Email, contact.Phone, contact.ExternalId);
 
     // A contact the API refused inside a bulk call: a contact that is gone or belongs elsewhere will not get better.
     private static SyncFailureException ContactFailure(BulkTagOutcome outcome, BulkCall call)

@@ -76,7 +76,7 @@ public sealed partial class WebhookReceivedConsumer(
         {
             var result = await api.UpsertContactAsync(upsert.LocationId, fresh, cancellationToken);
             contactId = result.Contact.Id;
-            await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, KeysOf(upsert.Fields, contactId), cancellationToken);
+            await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, MatchKeys.Entries(upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId, contactId), cancellationToken);
             outcome = result.Created ? "created" : "updated";
         }
 
@@ -150,7 +150,7 @@ public sealed partial class WebhookReceivedConsumer(
             return "duplicate";
         }
 
-        var keys = KeysOf(new ContactFields { Email = changed.Email, Phone = changed.Phone }, changed.ContactId);
+        var keys = MatchKeys.Entries(changed.Email, changed.Phone, null, changed.ContactId);
         if (keys.Count > 0)
         {
             await index.UpsertKeysAsync(unitOfWork, changed.LocationId, keys, cancellationToken);
@@ -201,8 +201,7 @@ public sealed partial class WebhookReceivedConsumer(
 
     private async Task<string?> FindContactIdAsync(string locationId, ContactReference contact, CancellationToken cancellationToken)
     {
-        var keys = KeysOf(new ContactFields { Email = contact.Email, Phone = contact.Phone, ExternalId = contact.ExternalId }, "")
-            .Select(e => e.Key).ToList();
+        var keys = MatchKeys.Of(contact.Email, contact.Phone, contact.ExternalId).ToList();
         if (keys.Count == 0)
         {
             return null;
@@ -210,27 +209,6 @@ public sealed partial class WebhookReceivedConsumer(
 
         var found = await index.FindAsync(locationId, keys, cancellationToken);
         return found.Count == 0 ? null : found[0].ContactId;
-    }
-
-    internal static List<ContactKeyEntry> KeysOf(ContactFields fields, string contactId)
-    {
-        var keys = new List<ContactKeyEntry>(3);
-        if (fields.Email is { } email)
-        {
-            keys.Add(new ContactKeyEntry(ContactKey.Email(email), contactId));
-        }
-
-        if (fields.Phone is { } phone)
-        {
-            keys.Add(new ContactKeyEntry(ContactKey.Phone(phone), contactId));
-        }
-
-        if (fields.ExternalId is { } external)
-        {
-            keys.Add(new ContactKeyEntry(ContactKey.ExternalId(external), contactId));
-        }
-
-        return keys;
     }
 
     private static OutboxMessage ToOutbox(Guid webhookMessageId, ChangeContactTags command) =>
