@@ -20,6 +20,24 @@ public enum FailureKind
     /// queued): wait, with growing delays, without using up the transient retries; dead-letter only after a long wait.
     /// </summary>
     Waiting,
+
+    /// <summary>
+    /// Sync's own budget for the location has no room now (the shared burst schedule or the daily limit): wait until it
+    /// has, without using up any retry or deferral count. Not a failure of the API.
+    /// </summary>
+    Throttled,
+
+    /// <summary>
+    /// The API is known to be unwell (its circuit is open): the message goes back without an attempt counted and comes
+    /// back once the circuit's probe sees the API answer again.
+    /// </summary>
+    CircuitOpen,
+
+    /// <summary>
+    /// The location's installation waits for re-authorisation (its refresh token was refused): park the work, bounded
+    /// by <c>Sync:Redelivery:MaxSuspendedWait</c>, then dead-letter it as an authentication failure.
+    /// </summary>
+    Suspended,
 }
 
 /// <summary>Maps API answers to <see cref="FailureKind"/> and holds the retry schedule.</summary>

@@ -23,6 +23,18 @@ public sealed partial class RedeliveryForwarder
     /// <summary>Header counting the waits for a rate limit.</summary>
     public const string RateLimitDeferralsHeader = "Sync-RateLimit-Deferrals";
 
+    /// <summary>Header counting the waits for Sync's own budget (burst schedule or daily limit); never capped.</summary>
+    public const string ThrottleWaitsHeader = "Sync-Throttle-Waits";
+
+    /// <summary>Header counting the waits for an open circuit; never capped.</summary>
+    public const string CircuitWaitsHeader = "Sync-Circuit-Waits";
+
+    /// <summary>Header counting the waits of a location that awaits re-authorisation.</summary>
+    public const string SuspendedWaitsHeader = "Sync-Suspended-Waits";
+
+    /// <summary>Header with the time (ISO 8601) a message first waited for its location's re-authorisation.</summary>
+    public const string SuspendedSinceHeader = "Sync-Suspended-Since";
+
     private readonly RedeliveryPolicyOptions _options;
     private readonly DelayTiers _tiers;
     private readonly TimeSpan[] _backoff;
@@ -98,6 +110,43 @@ public sealed partial class RedeliveryForwarder
                 return true;
             }
 
+            case FailureKind.Throttled:
+            {
+                // Sync's own budget: not the API's refusal, so nothing is used up; a daily limit waits for its reset.
+                var done = Count(context, ThrottleWaitsHeader);
+                var wait = FailureClassifier.RetryAfter(exception) ?? TimeSpan.FromSeconds(_options.DefaultRateLimitWaitSeconds);
+                await ForwardAsync(context, wait, ThrottleWaitsHeader, done + 1);
+                LogDeferred(context.MessageId, typeof(T).Name, kind, _tiers.RoundUp(wait), done + 1);
+                return true;
+            }
+
+            case FailureKind.CircuitOpen:
+            {
+                var done = Count(context, CircuitWaitsHeader);
+                var wait = FailureClassifier.RetryAfter(exception) ?? TimeSpan.FromSeconds(_options.CircuitWaitSeconds);
+                await ForwardAsync(context, wait, CircuitWaitsHeader, done + 1);
+                LogDeferred(context.MessageId, typeof(T).Name, kind, _tiers.RoundUp(wait), done + 1);
+                return true;
+            }
+
+            case FailureKind.Suspended:
+            {
+                var now = DateTimeOffset.UtcNow;
+                var since = SuspendedSince(context) ?? now;
+                if (now - since >= _options.MaxSuspendedWait)
+                {
+                    LogSuspensionExpired(context.MessageId, typeof(T).Name, now - since);
+                    return false;
+                }
+
+                var done = Count(context, SuspendedWaitsHeader);
+                var wait = _tiers.RoundUp(TimeSpan.FromSeconds(Math.Min(30L << Math.Min(done, 16), _options.MaxSuspendedDelaySeconds)));
+                await ForwardAsync(context, wait, SuspendedWaitsHeader, done + 1,
+                    (SuspendedSinceHeader, since.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+                LogDeferred(context.MessageId, typeof(T).Name, kind, wait, done + 1);
+                return true;
+            }
+
             default:
                 return false;
         }
@@ -128,7 +177,7 @@ public sealed partial class RedeliveryForwarder
         LogDeadLettered(context.MessageId, typeof(T).Name, FailureClassifier.Classify(exception), exception.Message);
     }
 
-    private async Task ForwardAsync<T>(ConsumeContext<T> context, TimeSpan delay, string header, int count)
+    private async Task ForwardAsync<T>(ConsumeContext<T> context, TimeSpan delay, string header, int count, params (string Name, string Value)[] more)
         where T : class
     {
         var queue = QueueOf(context);
@@ -138,12 +187,22 @@ public sealed partial class RedeliveryForwarder
         {
             send.SetRoutingKey(queue);
             send.Headers.Set(header, count);
+            foreach (var (name, value) in more)
+            {
+                send.Headers.Set(name, value);
+            }
         });
         await endpoint.Send(context.Message, new ForwardMessagePipe<T>(context, pipe), context.CancellationToken);
     }
 
     private static int Count(ConsumeContext context, string header) =>
         context.Headers.Get<int>(header) ?? 0;
+
+    private static DateTimeOffset? SuspendedSince(ConsumeContext context) =>
+        context.Headers.Get<string>(SuspendedSinceHeader) is { } text &&
+        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var since)
+            ? since
+            : null;
 
     private static string QueueOf(ConsumeContext context)
     {
@@ -159,6 +218,10 @@ public sealed partial class RedeliveryForwarder
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
         Message = "Message {MessageId} ({MessageType}) used up its {Attempts} delayed redeliveries")]
     private partial void LogRetriesExhausted(Guid? messageId, string messageType, int attempts);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning,
+        Message = "Message {MessageId} ({MessageType}) waited {Waited} for its location's re-authorisation; dead-lettered")]
+    private partial void LogSuspensionExpired(Guid? messageId, string messageType, TimeSpan waited);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning,
         Message = "Message {MessageId} ({MessageType}) dead-lettered ({Kind}): {Reason}")]

@@ -38,6 +38,21 @@ public sealed class RedeliveryPolicyOptions : IValidatableObject
     [Range(1, 3600)]
     public int DefaultRateLimitWaitSeconds { get; set; } = 10;
 
+    /// <summary>Wait between attempts while the API's circuit is open, when the circuit names no probe time (default 30 s).</summary>
+    [Range(1, 3600)]
+    public int CircuitWaitSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How long the work of a location awaiting re-authorisation is parked before it is dead-lettered as an
+    /// authentication failure (default 3 days: time for an operator to reinstall).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan MaxSuspendedWait { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>The longest single wait of parked work (default 900 s); waits start at 30 s and double.</summary>
+    [Range(1, 86_400)]
+    public int MaxSuspendedDelaySeconds { get; set; } = 900;
+
     /// <summary>The wait-queue tiers in seconds (default 1, 2, 4 … 1024; empty means the default). Delays round up to the next tier.</summary>
     public List<int> DelayTierSeconds { get; set; } = [];
 
