@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Sync.Emitter;
 using Sync.IntegrationTests.Worker;
 using Sync.Sandbox;
@@ -17,7 +19,9 @@ internal static class ApiOutage
         TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("SYNC_TEST_OUTAGE_SECONDS"), CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 300);
 
     /// <summary>The API calls made from one minute into the outage to its end, and how many minutes that was.</summary>
-    public sealed record Outcome(long CallsDuringOutage, double MinutesObserved, uint WebhookDeadLetters, uint TagDeadLetters, uint Poison, bool AllApplied, int Contacts);
+    public sealed record Outcome(
+        long CallsDuringOutage, double MinutesObserved, uint WebhookDeadLetters, uint TagDeadLetters, uint Poison, bool AllApplied, int Contacts,
+        HealthStatus HealthDuringOutage, HealthStatus HealthAfter);
 
     public static async Task<Outcome> RunAsync(string location, SandboxFaultOptions outage, IReadOnlyDictionary<string, string?>? settings = null)
     {
@@ -40,6 +44,8 @@ internal static class ApiOutage
 
         // The first minute: the calls that meet the outage before the circuit opens, and the circuit opening.
         await Task.Delay(TimeSpan.FromMinutes(1) - (DateTime.UtcNow - started));
+        var health = harness.Services.GetRequiredService<HealthCheckService>();
+        var healthDuring = (await health.CheckHealthAsync(r => r.Name == "hoopai-circuits")).Status;
         var before = TotalCalls(harness);
         var observedFrom = DateTime.UtcNow;
         await Task.Delay(Duration - (DateTime.UtcNow - started));
@@ -48,12 +54,15 @@ internal static class ApiOutage
         harness.Sandbox.State.Faults.Clear();
 
         var applied = await WorkerHarness.EventuallyAsync(() => Task.FromResult(Matches(harness, location, expected)), TimeSpan.FromMinutes(3));
+        var healthAfter = (await health.CheckHealthAsync(r => r.Name == "hoopai-circuits")).Status;
         return new Outcome(during, minutes,
             await queues.CountAsync("webhook-received_error"),
             await queues.CountAsync("change-contact-tags_error"),
             await queues.CountAsync("sync-poison"),
             applied,
-            harness.ContactsOf(location).Count);
+            harness.ContactsOf(location).Count,
+            healthDuring,
+            healthAfter);
     }
 
     private static long TotalCalls(WorkerHarness harness) => harness.Sandbox.State.Requests.Snapshot().Sum(c => c.Count);

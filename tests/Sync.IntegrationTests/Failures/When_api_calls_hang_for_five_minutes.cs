@@ -30,6 +30,13 @@ public sealed class When_api_calls_hang_for_five_minutes
         Assert.That(_outcome.AllApplied, Is.True, $"{_outcome.Contacts} of {ApiOutage.Events} contacts as expected");
 
     [Test]
+    public void Should_show_the_open_circuit_in_the_workers_health() => Assert.Multiple(() =>
+    {
+        Assert.That(_outcome.HealthDuringOutage, Is.EqualTo(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded));
+        Assert.That(_outcome.HealthAfter, Is.EqualTo(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy));
+    });
+
+    [Test]
     public void Should_only_probe_the_api_a_few_times_a_minute_while_it_is_down()
     {
         TestContext.Out.WriteLine($"{_outcome.CallsDuringOutage} calls in {_outcome.MinutesObserved:0.0} minutes of outage");
