@@ -40,7 +40,7 @@ public sealed partial class ApiCircuitBreaker
     private readonly ApiCircuitOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ApiCircuitBreaker> _logger;
-    private readonly Circuit _host = new(HostCircuit);
+    private readonly Circuit _host = new(HostCircuit, IsHost: true);
     private readonly Dictionary<string, Circuit> _locations = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private string? _lastSucceededLocation;
@@ -179,7 +179,7 @@ public sealed partial class ApiCircuitBreaker
             {
                 if (!_locations.TryGetValue(locationId, out var circuit))
                 {
-                    circuit = new Circuit("location:" + locationId);
+                    circuit = new Circuit("location:" + locationId, IsHost: false);
                     _locations[locationId] = circuit;
                 }
 
@@ -290,9 +290,12 @@ public sealed partial class ApiCircuitBreaker
             return null;
         }
 
+        // The host trips on a run or a ratio; a location (whose calls are few and bursty) on a run of its own.
         var failures = circuit.Samples.Count(s => s.Failed);
-        var tripped = circuit.Consecutive >= _options.ConsecutiveFailures
-                      || (circuit.Samples.Count >= _options.MinimumCalls && failures >= _options.FailureRatio * circuit.Samples.Count);
+        var tripped = circuit.IsHost
+            ? circuit.Consecutive >= _options.ConsecutiveFailures
+              || (circuit.Samples.Count >= _options.MinimumCalls && failures >= _options.FailureRatio * circuit.Samples.Count)
+            : circuit.Consecutive >= _options.LocationConsecutiveFailures;
         if (!tripped)
         {
             return null;
@@ -355,9 +358,11 @@ public sealed partial class ApiCircuitBreaker
     [LoggerMessage(EventId = 3304, Level = LogLevel.Information, Message = "API probe failed ({Reason}); next probe in {Interval}")]
     private partial void LogProbeFailed(string reason, TimeSpan interval);
 
-    private sealed class Circuit(string name)
+    private sealed class Circuit(string name, bool IsHost)
     {
         public string Name { get; } = name;
+
+        public bool IsHost { get; } = IsHost;
 
         public CircuitState State { get; set; }
 

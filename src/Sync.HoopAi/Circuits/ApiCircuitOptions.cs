@@ -42,6 +42,13 @@ public sealed class ApiCircuitOptions : IValidatableObject
     /// <summary>Keep a circuit per location too, for failures only one location sees (default true).</summary>
     public bool PerLocation { get; set; } = true;
 
+    /// <summary>
+    /// A run of this many transient failures in a row for one location, while the API answers the others, opens that
+    /// location's circuit (default 5).
+    /// </summary>
+    [Range(1, 10_000)]
+    public int LocationConsecutiveFailures { get; set; } = 5;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
