@@ -20,7 +20,11 @@ internal static class WebhookEndpoints
         var webhooks = app.MapGroup("/webhooks");
         webhooks.AddEndpointFilter<WebhookFaultFilter>().WithRequestTimeout(TimeoutPolicy);
 
-        webhooks.MapPost("/hoopai", ReceivePlatformEventAsync).WithName("ReceivePlatformWebhook");
+        if (app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngressOptions>>().Value.Platform.Enabled)
+        {
+            webhooks.MapPost("/hoopai", ReceivePlatformEventAsync).WithName("ReceivePlatformWebhook");
+        }
+
         webhooks.MapPost("/sources/{name}", ReceiveSourceEventAsync).WithName("ReceiveSourceWebhook");
         return app;
     }
@@ -48,9 +52,14 @@ internal static class WebhookEndpoints
             return intake.Reject(Problems.InvalidEvent(read.Error), source, started);
         }
 
-        if (!intake.IsFresh(read.Envelope.OccurredAt))
+        if (!intake.IsFreshPlatformEvent(read.Envelope.OccurredAt))
         {
-            return intake.Reject(Problems.StaleTimestamp(intake.Options.TimestampTolerance), source, started, read.Envelope);
+            return intake.Reject(Problems.StaleTimestamp(intake.Options.Platform.MaxEventAge, intake.Options.TimestampTolerance), source, started, read.Envelope);
+        }
+
+        if (intake.CheckPlatformApp(read.Envelope) is { } foreign)
+        {
+            return intake.Reject(foreign, source, started, read.Envelope);
         }
 
         return await intake.AcceptAsync(context, source, read.Envelope, body!, receivedAt, started);
@@ -87,7 +96,7 @@ internal static class WebhookEndpoints
             case StandardWebhooksVerification.Valid:
                 break;
             case StandardWebhooksVerification.TimestampOutOfTolerance:
-                return intake.Reject(Problems.StaleTimestamp(intake.Options.TimestampTolerance), source, started);
+                return intake.Reject(Problems.StaleTimestamp(intake.Options.TimestampTolerance, intake.Options.TimestampTolerance), source, started);
             case StandardWebhooksVerification.MissingHeaders:
                 return intake.Reject(Problems.InvalidSignature(
                     "The webhook-id, webhook-timestamp and webhook-signature headers are required."), source, started);

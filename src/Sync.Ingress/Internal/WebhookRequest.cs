@@ -49,9 +49,24 @@ internal static class WebhookRequest
         {
             return (null, Problems.PayloadTooLarge(maxBytes));
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode != StatusCodes.Status408RequestTimeout)
+        {
+            // A malformed chunked body, or one that ended before its Content-Length or its last chunk: the sender's fault,
+            // permanently. (Too slow a sender, 408, stays a transient fault: 429.)
+            return (null, Problems.InvalidEvent("The request body is malformed or ended early: " + ex.Message.TrimEnd('.') + "."));
+        }
+        catch (Exception ex) when (ex is IOException || (ex is OperationCanceledException && !TimedOut(request.HttpContext)))
+        {
+            // The sender reset or aborted the connection while the body was read: nothing arrived to accept. (When the
+            // request timeout fired instead, the fault filter answers 429.)
+            return (null, Problems.InvalidEvent("The request body could not be read to its end (the connection was aborted)."));
+        }
 
         return (buffer.ToArray(), null);
     }
+
+    private static bool TimedOut(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true;
 
     /// <summary><c>application/json</c>, with no charset or UTF-8.</summary>
     public static bool IsJson(string? contentType)
