@@ -63,10 +63,10 @@ internal sealed class HandoffHealthCheck(IBusControl bus, IUnitOfWorkFactory dat
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(DatabaseTimeout);
         var begin = database.BeginAsync(bound.Token);
+        IUnitOfWork unit;
         try
         {
-            await using var unit = await begin.WaitAsync(DatabaseTimeout, cancellationToken);
-            return true;
+            unit = await begin.WaitAsync(DatabaseTimeout, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -87,6 +87,21 @@ internal sealed class HandoffHealthCheck(IBusControl bus, IUnitOfWorkFactory dat
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
             return false;
+        }
+
+        await using (unit)
+        {
+            try
+            {
+                // Opening may hand out a pooled connection without a round trip; committing the empty transaction makes
+                // one, so a connection the network broke is noticed here rather than by the next event.
+                await unit.CommitAsync(bound.Token);
+                return true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
         }
     }
 }
