@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Sync.Core.Webhooks;
 using Sync.HoopAi.Webhooks;
 using Sync.Ingress.Internal;
@@ -20,7 +21,7 @@ internal static class WebhookEndpoints
         var webhooks = app.MapGroup("/webhooks");
         webhooks.AddEndpointFilter<WebhookFaultFilter>().WithRequestTimeout(TimeoutPolicy);
 
-        if (app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngressOptions>>().Value.Platform.Enabled)
+        if (app.ServiceProvider.GetRequiredService<IOptions<IngressOptions>>().Value.Platform.Enabled)
         {
             webhooks.MapPost("/hoopai", ReceivePlatformEventAsync).WithName("ReceivePlatformWebhook");
         }

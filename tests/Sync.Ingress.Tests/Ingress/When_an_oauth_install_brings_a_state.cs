@@ -28,7 +28,8 @@ public sealed class When_an_oauth_install_brings_a_state : IngressFixture
         .Set("Sync:HoopAi:ClientSecret", "sandbox-secret")
         .Set("Sync:Ingress:OAuth:AuthorizeUrl", new Uri(_sandbox.BaseAddress, ChooserPath).ToString())
         .Set("Sync:Ingress:OAuth:StateLifetime", "00:10:00")
-        .Set("Sync:Ingress:OAuth:PermitsPerMinute", "1000");
+        .Set("Sync:Ingress:OAuth:PermitsPerMinute", "1000")
+        .Set("Sync:Ingress:Platform:AllowedCompanyIds:0", "company-state");
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(_clock);
 
@@ -113,6 +114,18 @@ public sealed class When_an_oauth_install_brings_a_state : IngressFixture
 
         Assert.That(ProblemType(await ReadProblemAsync(refused, HttpStatusCode.BadRequest)), Is.EqualTo("invalid-state"));
         Assert.That(await StoredAsync("loc-other-browser"), Is.False);
+    }
+
+    [Test]
+    public async Task Should_refuse_an_install_for_a_company_not_allowed()
+    {
+        var state = await StartAsync();
+        var code = _sandbox.State.Tokens.IssueAuthorizationCode("loc-other-company", "company-stranger");
+
+        var refused = await CallbackAsync(code, state);
+
+        Assert.That(ProblemType(await ReadProblemAsync(refused, HttpStatusCode.Forbidden)), Is.EqualTo("company-not-allowed"));
+        Assert.That(await StoredAsync("loc-other-company"), Is.False);
     }
 
     private async Task<string> StartAsync()
