@@ -36,7 +36,8 @@ internal static class WebhookEndpoints
         var receivedAt = intake.Time.GetUtcNow();
         const string source = PlatformEventReader.Source;
 
-        var (body, problem) = await WebhookRequest.ReadBodyAsync(context.Request, intake.Options.MaxBodyBytes, context.RequestAborted);
+        var (body, problem) = await WebhookRequest.ReadBodyAsync(
+            context.Request, intake.Options.MaxBodyBytes, intake.Options.RetryAfterSeconds, context.RequestAborted);
         if (problem is not null)
         {
             return intake.Reject(problem, source, started);
@@ -77,7 +78,8 @@ internal static class WebhookEndpoints
             return intake.Reject(Problems.UnknownSource(name), "unknown-source", started);
         }
 
-        var (body, problem) = await WebhookRequest.ReadBodyAsync(context.Request, intake.Options.MaxBodyBytes, context.RequestAborted);
+        var (body, problem) = await WebhookRequest.ReadBodyAsync(
+            context.Request, intake.Options.MaxBodyBytes, intake.Options.RetryAfterSeconds, context.RequestAborted);
         if (problem is not null)
         {
             return intake.Reject(problem, source, started);
