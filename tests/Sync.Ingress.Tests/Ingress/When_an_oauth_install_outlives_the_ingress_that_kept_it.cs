@@ -14,7 +14,8 @@ namespace Sync.Ingress.Tests.Ingress;
 /// <summary>
 /// The code is single-use and already exchanged when the database fails, and the ingress that received it stops before
 /// the database is back: the installation must not be lost. A second ingress on the same pending directory, started with
-/// the database back, stores it and deletes the file; the file never held a token in clear text.
+/// the database back, stores it and deletes the file; the file never held a token in clear text. The location is
+/// installed twice during the outage, and the newer install replaces the older one's file.
 /// </summary>
 [TestFixture]
 public sealed class When_an_oauth_install_outlives_the_ingress_that_kept_it : IngressFixture
@@ -50,8 +51,15 @@ public sealed class When_an_oauth_install_outlives_the_ingress_that_kept_it : In
 
     protected override async Task AfterStartAsync()
     {
+        // Installed twice while the database is down: the newer install (its company tells them apart) must win.
+        var older = _sandbox.State.Tokens.IssueAuthorizationCode(Location, "company-older");
         var code = _sandbox.State.Tokens.IssueAuthorizationCode(Location, Company);
         _database.Disconnect();
+        using (var first = await Ingress.Client.GetAsync($"/oauth/callback?code={Uri.EscapeDataString(older)}"))
+        {
+            Assert.That((int)first.StatusCode, Is.EqualTo(202), await first.Content.ReadAsStringAsync());
+        }
+
         _response = await Ingress.Client.GetAsync($"/oauth/callback?code={Uri.EscapeDataString(code)}");
 
         // The first ingress stops while the database is still down: nothing of it survives but the pending directory.
@@ -113,10 +121,17 @@ public sealed class When_an_oauth_install_outlives_the_ingress_that_kept_it : In
     }
 
     [Test]
-    public void Should_keep_the_installation_in_one_file_while_the_database_is_down()
+    public void Should_keep_the_location_in_one_file_while_the_database_is_down()
     {
         Assert.That(_kept.Keys, Has.Count.EqualTo(1), string.Join(", ", _kept.Keys));
         Assert.That(_kept.Keys.Single(), Does.StartWith(Location + "-").And.EndsWith(".json"));
+    }
+
+    [Test]
+    public void Should_keep_the_newer_of_two_installs_of_the_location()
+    {
+        Assert.That(_stored, Is.Not.Null, "not stored within 60 s of the second ingress starting");
+        Assert.That(_stored!.CompanyId, Is.EqualTo(Company));
     }
 
     [Test]
@@ -162,8 +177,7 @@ public sealed class When_an_oauth_install_outlives_the_ingress_that_kept_it : In
         Assert.That(_stored, Is.Not.Null, "not stored within 60 s of the second ingress starting");
         Assert.Multiple(() =>
         {
-            Assert.That(_stored!.CompanyId, Is.EqualTo(Company));
-            Assert.That(_stored.AuthMode, Is.EqualTo(AuthMode.OAuth));
+            Assert.That(_stored!.AuthMode, Is.EqualTo(AuthMode.OAuth));
             Assert.That(_stored.RefreshToken, Does.StartWith("sbr-"));
         });
     }
