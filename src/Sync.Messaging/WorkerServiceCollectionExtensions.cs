@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sync.HoopAi;
 using Sync.Messaging.Consumers;
+using Sync.Messaging.DeadLetters;
 using Sync.Messaging.Redelivery;
 using Sync.Storage;
 
@@ -39,6 +40,7 @@ public static class WorkerServiceCollectionExtensions
             x.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.ApplySyncWorkQueuePolicy(context));
         });
         services.AddSyncOutboxRelay();
+        services.AddSyncDeadLetterCollector(configuration);
         return services;
     }
 }

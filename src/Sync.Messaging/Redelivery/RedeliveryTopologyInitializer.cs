@@ -86,6 +86,25 @@ public sealed partial class RedeliveryTopologyInitializer(
                 cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, exchange, "", cancellationToken: cancellationToken);
         }
+
+        await DeclareErrorQueuesAsync(channel, cancellationToken);
+    }
+
+    /// <summary>
+    /// Each work queue's <c>&lt;queue&gt;_error</c>: a quorum queue bound to the fanout exchange of that name, so a
+    /// dead letter is routed (and durable) before the collector ever runs.
+    /// </summary>
+    public static async Task DeclareErrorQueuesAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        foreach (var (queue, _) in WorkQueues)
+        {
+            var error = queue + "_error";
+            await channel.ExchangeDeclareAsync(error, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
+        }
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Declared {Tiers} delay tiers and the poison queue")]
