@@ -26,9 +26,16 @@ public sealed class AdminApiKey
 
     /// <summary>
     /// What the key may do: <c>read</c> (queries, status), <c>operate</c> (replay, edit, discard) and
-    /// <c>personal-data</c> (answers with emails, phones and names unredacted). Default: read and operate.
+    /// <c>personal-data</c> (answers with emails, phones and names unredacted). None listed: read and operate.
     /// </summary>
-    public List<string> Scopes { get; set; } = [AdminApiScopes.Read, AdminApiScopes.Operate];
+    /// <remarks>
+    /// Empty by default rather than pre-filled: the configuration binder appends to a pre-filled list, so a key
+    /// configured with only <c>read</c> would silently keep <c>operate</c>.
+    /// </remarks>
+    public List<string> Scopes { get; set; } = [];
+
+    /// <summary>The scopes in force: those listed, or read and operate when none are.</summary>
+    public IReadOnlyList<string> EffectiveScopes => Scopes.Count > 0 ? Scopes : [AdminApiScopes.Read, AdminApiScopes.Operate];
 }
 
 /// <summary>The scopes a key may hold.</summary>

@@ -47,7 +47,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         var claims = new List<Claim> { new(ClaimTypes.Name, found.Name) };
-        claims.AddRange(found.Key.Scopes.Select(s => new Claim(ScopeClaim, s)));
+        claims.AddRange(found.Key.EffectiveScopes.Select(s => new Claim(ScopeClaim, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
