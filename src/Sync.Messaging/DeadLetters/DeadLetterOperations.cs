@@ -120,12 +120,12 @@ public sealed class DeadLetterOperations(
 
         if (dryRun)
         {
-            return new ReplayOutcome(id, ReplayOutcomeKind.WouldReplay, $"would be sent to {row.Destination}", row.MessageId);
+            return new ReplayOutcome(id, ReplayOutcomeKind.WouldReplay, $"would be sent to {deadLetter.SourceQueue}", row.MessageId);
         }
 
         await using (var unitOfWork = await unitsOfWork.BeginAsync(cancellationToken))
         {
-            if (!await store.MarkReplayedAsync(unitOfWork, id, actor, $"sent to {row.Destination} as message {row.MessageId}", cancellationToken))
+            if (!await store.MarkReplayedAsync(unitOfWork, id, actor, $"sent to {deadLetter.SourceQueue} as message {row.MessageId}", cancellationToken))
             {
                 return new ReplayOutcome(id, ReplayOutcomeKind.NotFound, "no such dead letter", null);
             }
@@ -134,7 +134,7 @@ public sealed class DeadLetterOperations(
             await unitOfWork.CommitAsync(cancellationToken);
         }
 
-        return new ReplayOutcome(id, ReplayOutcomeKind.Replayed, $"sent to {row.Destination}", row.MessageId);
+        return new ReplayOutcome(id, ReplayOutcomeKind.Replayed, $"sent to {deadLetter.SourceQueue}", row.MessageId);
     }
 
     /// <summary>
@@ -156,12 +156,12 @@ public sealed class DeadLetterOperations(
         var row = ReplayMessageBuilder.ForEdit(deadLetter, editedMessage, time.GetUtcNow());
         if (dryRun)
         {
-            return new ReplayOutcome(id, ReplayOutcomeKind.WouldReplay, $"edited body is valid; would be sent to {row.Destination}", row.MessageId);
+            return new ReplayOutcome(id, ReplayOutcomeKind.WouldReplay, $"edited body is valid; would be sent to {deadLetter.SourceQueue}", row.MessageId);
         }
 
         await using (var unitOfWork = await unitsOfWork.BeginAsync(cancellationToken))
         {
-            if (!await store.MarkEditedAsync(unitOfWork, id, actor, $"edited; sent to {row.Destination} as new message {row.MessageId}", cancellationToken))
+            if (!await store.MarkEditedAsync(unitOfWork, id, actor, $"edited; sent to {deadLetter.SourceQueue} as new message {row.MessageId}", cancellationToken))
             {
                 throw new DeadLetterRefusedException($"no dead letter {id}.");
             }
@@ -170,7 +170,7 @@ public sealed class DeadLetterOperations(
             await unitOfWork.CommitAsync(cancellationToken);
         }
 
-        return new ReplayOutcome(id, ReplayOutcomeKind.Replayed, $"edited and sent to {row.Destination}", row.MessageId);
+        return new ReplayOutcome(id, ReplayOutcomeKind.Replayed, $"edited and sent to {deadLetter.SourceQueue}", row.MessageId);
     }
 
     /// <summary>Discards a dead letter with an audit entry; false when there is none.</summary>

@@ -118,8 +118,14 @@ public static class ReplayMessageBuilder
             headers[DeadLetterHeaders.LocationId] = location;
         }
 
-        return new OutboxMessage(messageId, type.FullName!, deadLetter.SourceQueue, message, headers, now) { LocationId = deadLetter.LocationId };
+        return new OutboxMessage(messageId, type.FullName!, DestinationOf(deadLetter.SourceQueue), message, headers, now) { LocationId = deadLetter.LocationId };
     }
+
+    /// <summary>
+    /// Where a replay is sent: the work queue's own exchange (MassTransit binds one of the queue's name to each receive
+    /// endpoint), which reaches that queue alone without redeclaring it.
+    /// </summary>
+    public static string DestinationOf(string queue) => $"exchange:{queue}?type=fanout";
 
     private static (Type Type, string Message) Message(DeadLetter deadLetter)
     {

@@ -87,22 +87,22 @@ public sealed partial class RedeliveryTopologyInitializer(
             await channel.QueueBindAsync(queue, exchange, "", cancellationToken: cancellationToken);
         }
 
-        await DeclareErrorQueuesAsync(channel, cancellationToken);
+        await DeclareErrorQueuesAsync(channel, arguments, cancellationToken);
     }
 
     /// <summary>
-    /// Each work queue's <c>&lt;queue&gt;_error</c>: a quorum queue bound to the fanout exchange of that name, so a
-    /// dead letter is routed (and durable) before the collector ever runs.
+    /// Each work queue's <c>&lt;queue&gt;_error</c>, bound to the fanout exchange of that name, so a dead letter is
+    /// routed (and durable) before the collector ever runs. Declared with the work queues' own arguments: MassTransit
+    /// declares its error queues with the receive queue's arguments, and the broker refuses a declaration that differs.
     /// </summary>
-    public static async Task DeclareErrorQueuesAsync(IChannel channel, CancellationToken cancellationToken)
+    private static async Task DeclareErrorQueuesAsync(IChannel channel, IDictionary<string, object?> arguments, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(channel);
         foreach (var (queue, _) in WorkQueues)
         {
             var error = queue + "_error";
             await channel.ExchangeDeclareAsync(error, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-            await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false,
-                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false, arguments: arguments,
+                cancellationToken: cancellationToken);
             await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
         }
     }

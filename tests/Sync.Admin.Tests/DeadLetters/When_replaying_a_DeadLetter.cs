@@ -29,7 +29,7 @@ public sealed class When_replaying_a_DeadLetter
     {
         var rows = await _database.OutboxRowsAsync();
         Assert.That(rows.Select(r => (r.MessageId.ToString(), r.Destination, r.MessageType)),
-            Is.EqualTo(new[] { (_failure.MessageId, DeadLetterSeed.Queue, "Sync.Contracts.WebhookReceived") }));
+            Is.EqualTo(new[] { (_failure.MessageId, $"exchange:{DeadLetterSeed.Queue}?type=fanout", "Sync.Contracts.WebhookReceived") }));
     }
 
     [Test]
