@@ -13,6 +13,7 @@ public sealed class When_the_collector_takes_DeadLetters_off_the_broker
     private readonly Guid _unclassified = Guid.NewGuid();
     private readonly Guid _poison = Guid.NewGuid();
     private readonly Guid _twice = Guid.NewGuid();
+    private readonly Guid _replayOf = Guid.NewGuid();
     private readonly DateTimeOffset _failedAt = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
     private DeadLetterCollectorHarness _harness = null!;
     private IHost _collector = null!;
@@ -46,10 +47,16 @@ public sealed class When_the_collector_takes_DeadLetters_off_the_broker
             await DeadLetterCollectorHarness.PublishPoisonAsync(channel, _poison, "loc-5", _failedAt);
             await _harness.PublishErrorAsync(channel, _twice, "loc-6", _failedAt);
             await _harness.PublishErrorAsync(channel, _twice, "loc-6", _failedAt.AddMinutes(5));
+
+            // The permanent failure replayed and failing again: the replay carries the dead letter it replays.
+            await _harness.PublishErrorAsync(channel, _permanent, "loc-1", _failedAt.AddMinutes(10), new Dictionary<string, object?>
+            {
+                ["Sync-Failure-Kind"] = "permanent", ["Sync-Replay-Of"] = _replayOf.ToString(),
+            });
         }
 
-        var collected = await EventuallyAsync(async () => (await _harness.DeadLetters.QueryAsync(new DeadLetterFilter(), CancellationToken.None)).Items.Sum(d => d.FailureCount) >= 7);
-        Assert.That(collected, Is.True, "the collector did not store the seven failures in time");
+        var collected = await EventuallyAsync(async () => (await _harness.DeadLetters.QueryAsync(new DeadLetterFilter(), CancellationToken.None)).Items.Sum(d => d.FailureCount) >= 8);
+        Assert.That(collected, Is.True, "the collector did not store the eight failures in time");
         _stored = [.. (await _harness.DeadLetters.QueryAsync(new DeadLetterFilter(), CancellationToken.None)).Items];
     }
 
@@ -61,7 +68,7 @@ public sealed class When_the_collector_takes_DeadLetters_off_the_broker
         await _harness.DisposeAsync();
     }
 
-    private DeadLetter Stored(Guid messageId) => _stored.Single(d => d.MessageId == messageId.ToString());
+    private DeadLetter Stored(Guid messageId) => _stored.Single(d => d.MessageId == messageId.ToString() && d.ReplayOf is null);
 
     [Test]
     public void Should_store_a_permanent_failure_with_its_http_status_api_answer_and_location()
@@ -132,6 +139,18 @@ public sealed class When_the_collector_takes_DeadLetters_off_the_broker
             Assert.That(rows, Has.Count.EqualTo(1));
             Assert.That(rows[0].FailureCount, Is.EqualTo(2));
             Assert.That(rows[0].LastFailedAt, Is.EqualTo(_failedAt.AddMinutes(5)));
+        });
+    }
+
+    [Test]
+    public void Should_store_a_replay_that_failed_again_as_a_new_DeadLetter_linked_to_the_first()
+    {
+        var rows = _stored.Where(d => d.MessageId == _permanent.ToString()).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(rows, Has.Count.EqualTo(2));
+            Assert.That(rows.Count(d => d.ReplayOf == _replayOf), Is.EqualTo(1));
+            Assert.That(Stored(_permanent).FailureCount, Is.EqualTo(1));
         });
     }
 
