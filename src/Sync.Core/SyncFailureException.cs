@@ -38,4 +38,10 @@ public class SyncFailureException : Exception
 
     /// <summary>How long to wait before trying again, when the failure says so.</summary>
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>The HTTP status of the API answer that failed, when the failure came from one.</summary>
+    public int? HttpStatus { get; init; }
+
+    /// <summary>The API's answer (cut short, never a token), when the failure came from one: it helps an operator.</summary>
+    public string? ApiAnswer { get; init; }
 }

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sync.HoopAi;
+using Sync.Messaging.Circuits;
 using Sync.Messaging.Consumers;
 using Sync.Messaging.DeadLetters;
 using Sync.Messaging.Redelivery;
@@ -41,6 +42,12 @@ public static class WorkerServiceCollectionExtensions
         });
         services.AddSyncOutboxRelay();
         services.AddSyncDeadLetterCollector(configuration);
+
+        // The kill switch: work queues pause while the API's circuit is open, and the worker's health shows it.
+        services.AddSingleton<ApiCircuitSupervisor>();
+        services.AddHostedService(provider => provider.GetRequiredService<ApiCircuitSupervisor>());
+        services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<ApiCircuitSupervisor>());
+        services.AddHealthChecks().AddCheck<ApiCircuitHealthCheck>("hoopai-circuits", tags: ["ready"]);
         return services;
     }
 }

@@ -1,31 +1,31 @@
 namespace Sync.Messaging.DeadLetters;
 
 /// <summary>
-/// The header names the failure path writes on a dead-lettered message and the collector and replay read. The same
-/// strings as <c>Sync.Messaging.SyncHeaders</c> of the failure path; kept here until both live in one place.
+/// The header names the collector and replay read: Sync's own (<see cref="SyncHeaders"/>, written by the failure
+/// path), MassTransit's fault headers and RabbitMQ's dead-lettering headers.
 /// </summary>
 public static class DeadLetterHeaders
 {
     /// <summary>Sync's classification of the failure: <c>permanent</c>, <c>authentication</c>, <c>retries-exhausted</c>, <c>poison</c>, …</summary>
-    public const string FailureKind = "Sync-Failure-Kind";
+    public const string FailureKind = SyncHeaders.FailureKind;
 
     /// <summary>The last HTTP status the API answered.</summary>
-    public const string HttpStatus = "Sync-Http-Status";
+    public const string HttpStatus = SyncHeaders.HttpStatus;
 
     /// <summary>The API's answer, cut to 300 characters, without tokens.</summary>
-    public const string ApiAnswer = "Sync-Api-Answer";
+    public const string ApiAnswer = SyncHeaders.ApiAnswer;
 
     /// <summary>The location the message belongs to.</summary>
-    public const string LocationId = "Sync-Location-Id";
+    public const string LocationId = SyncHeaders.LocationId;
 
     /// <summary>How many delayed redeliveries transient failures used.</summary>
-    public const string TransientRedeliveries = "Sync-Transient-Redeliveries";
+    public const string TransientRedeliveries = Redelivery.RedeliveryForwarder.TransientRedeliveriesHeader;
 
     /// <summary>On a replayed message: the dead letter it replays.</summary>
-    public const string ReplayOf = "Sync-Replay-Of";
+    public const string ReplayOf = SyncHeaders.ReplayOf;
 
     /// <summary>Prefix of Sync's own headers.</summary>
-    public const string SyncPrefix = "Sync-";
+    public const string SyncPrefix = SyncHeaders.Prefix;
 
     /// <summary>Prefix of MassTransit's headers (<c>MT-Fault-*</c>, <c>MT-Reason</c>, <c>MT-Host-*</c>, …).</summary>
     public const string MassTransitPrefix = "MT-";

@@ -38,6 +38,28 @@ public sealed class RedeliveryPolicyOptions : IValidatableObject
     [Range(1, 3600)]
     public int DefaultRateLimitWaitSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// How many times a message is redelivered after failures of Sync's own infrastructure (a database deadlock, timeout
+    /// or restart), 1 s doubling to the longest tier, before it is dead-lettered (default 30: several hours).
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxInfrastructureRedeliveries { get; set; } = 30;
+
+    /// <summary>Wait between attempts while the API's circuit is open, when the circuit names no probe time (default 30 s).</summary>
+    [Range(1, 3600)]
+    public int CircuitWaitSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How long the work of a location awaiting re-authorisation is parked before it is dead-lettered as an
+    /// authentication failure (default 3 days: time for an operator to reinstall).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan MaxSuspendedWait { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>The longest single wait of parked work (default 900 s); waits start at 30 s and double.</summary>
+    [Range(1, 86_400)]
+    public int MaxSuspendedDelaySeconds { get; set; } = 900;
+
     /// <summary>The wait-queue tiers in seconds (default 1, 2, 4 … 1024; empty means the default). Delays round up to the next tier.</summary>
     public List<int> DelayTierSeconds { get; set; } = [];
 

@@ -91,6 +91,10 @@ public sealed class When_DeadLetters_from_the_worker_are_replayed_after_the_fix
     }
 
     [Test]
+    public void Should_classify_them_as_authentication_failures() =>
+        Assert.That(_collected.Select(d => d.Classification).Distinct(), Is.EqualTo(new[] { "authentication" }));
+
+    [Test]
     public void Should_replay_every_DeadLetter_once() =>
         Assert.That((_replay.Replayed, _secondReplay.Replayed), Is.EqualTo((_collected.Count, 0)));
 

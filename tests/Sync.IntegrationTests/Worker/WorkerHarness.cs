@@ -21,12 +21,17 @@ namespace Sync.IntegrationTests.Worker;
 /// </summary>
 internal sealed class WorkerHarness : IAsyncDisposable
 {
-    private WorkerHarness(RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, IHost host)
+    private readonly IReadOnlyDictionary<string, string?>? _settings;
+    private readonly List<IHost> _others = [];
+
+    private WorkerHarness(
+        RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, IHost host, IReadOnlyDictionary<string, string?>? settings)
     {
         VirtualHost = vhost;
         Database = database;
         Sandbox = sandbox;
         Host = host;
+        _settings = settings;
     }
 
     public RabbitMqTestVirtualHost VirtualHost { get; }
@@ -39,12 +44,30 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public IServiceProvider Services => Host.Services;
 
-    public static async Task<WorkerHarness> StartAsync(SandboxOptions? sandboxOptions = null)
+    /// <summary>
+    /// Starts a worker on a new virtual host and database against a new sandbox; <paramref name="settings"/> override
+    /// the worker's configuration (e.g. <c>Sync:Circuit:ProbeInterval</c>).
+    /// </summary>
+    public static async Task<WorkerHarness> StartAsync(SandboxOptions? sandboxOptions = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var vhost = await RabbitMqTestVirtualHost.CreateAsync();
         var database = await PostgresTestDatabase.CreateAsync();
         var sandbox = await SandboxServer.StartAsync(sandboxOptions ?? new SandboxOptions());
+        var host = await StartHostAsync(vhost, database, sandbox, settings);
+        return new WorkerHarness(vhost, database, sandbox, host, settings);
+    }
 
+    /// <summary>Starts one more worker process (in-process) on the same broker, database and sandbox: scale-out.</summary>
+    public async Task<IHost> StartAnotherWorkerAsync()
+    {
+        var host = await StartHostAsync(VirtualHost, Database, Sandbox, _settings);
+        _others.Add(host);
+        return host;
+    }
+
+    private static async Task<IHost> StartHostAsync(
+        RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, IReadOnlyDictionary<string, string?>? settings)
+    {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -65,6 +88,11 @@ internal sealed class WorkerHarness : IAsyncDisposable
             ["Sync:Worker:TagBatchTimeLimit"] = "00:00:01",
             ["Sync:Outbox:PollInterval"] = "00:00:00.100",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         // SYNC_TEST_LOGS=1 shows the worker's own log on the console while debugging a test.
         builder.Logging.ClearProviders();
         if (ProgressLoggerProvider.Requested)
@@ -78,17 +106,17 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
         // The bus connects in the background: wait for its endpoints before the test publishes.
         await BusReadiness.WaitAsync(host.Services.GetRequiredService<IBusControl>(), TimeSpan.FromSeconds(60));
-
-        return new WorkerHarness(vhost, database, sandbox, host);
+        return host;
     }
 
     /// <summary>Registers a private-integration token for the location in the sandbox and as an installation.</summary>
-    public async Task InstallPrivateAsync(string locationId)
+    public async Task<string> InstallPrivateAsync(string locationId)
     {
         var grant = Sandbox.State.Tokens.RegisterPrivateToken(locationId);
         await Services.GetRequiredService<IInstallationStore>().SaveAsync(
             new Installation(locationId, null, AuthMode.PrivateIntegration, InstallationStatus.Active, grant.Token, null, null, DateTimeOffset.UtcNow),
             CancellationToken.None);
+        return grant.Token;
     }
 
     /// <summary>Publishes a webhook as the ingress would: message id from (source, event id).</summary>
@@ -125,6 +153,12 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var other in _others)
+        {
+            await other.StopAsync();
+            other.Dispose();
+        }
+
         await Host.StopAsync();
         Host.Dispose();
         await Sandbox.DisposeAsync();
