@@ -30,6 +30,12 @@ public static class DeadLetterEnvelopeReader
     /// <summary>Longest API answer kept, as the failure path cuts it.</summary>
     public const int MaxApiAnswerLength = 300;
 
+    private const int MaxQueueLength = 256;
+    private const int MaxMessageIdLength = 100;
+    private const int MaxMessageTypeLength = 400;
+    private const int MaxLocationIdLength = 64;
+    private const int MaxClassificationLength = 64;
+
     /// <summary>Reads one delivery.</summary>
     /// <param name="queue">The queue it was taken from (<c>&lt;queue&gt;_error</c> or the poison queue).</param>
     /// <param name="properties">Its properties and headers.</param>
@@ -55,17 +61,18 @@ public static class DeadLetterEnvelopeReader
         var classification = Get(headers, DeadLetterHeaders.FailureKind)
                              ?? (fromPoison ? PoisonClassification : UnclassifiedClassification);
 
+        // Cut to what the columns hold: a value too long must not make a message the collector can never store.
         return new DeadLetterFailure(
-            sourceQueue,
-            MessageId(properties, envelope, body.Span),
-            MessageType(envelope, headers, properties),
-            Get(headers, DeadLetterHeaders.LocationId) ?? LocationFromEnvelope(envelope),
+            Cut(sourceQueue, MaxQueueLength)!,
+            Cut(MessageId(properties, envelope, body.Span), MaxMessageIdLength)!,
+            Cut(MessageType(envelope, headers, properties), MaxMessageTypeLength),
+            Cut(Get(headers, DeadLetterHeaders.LocationId) ?? LocationFromEnvelope(envelope), MaxLocationIdLength),
             bodyText,
             headers,
-            faultType,
+            Cut(faultType, MaxMessageTypeLength),
             faultMessage,
             Get(headers, DeadLetterHeaders.FaultStackTrace),
-            classification,
+            Cut(classification, MaxClassificationLength)!,
             FailedAt(headers, properties, receivedAt))
         {
             HttpStatus = int.TryParse(Get(headers, DeadLetterHeaders.HttpStatus), NumberStyles.Integer, CultureInfo.InvariantCulture, out var status) ? status : null,

@@ -129,6 +129,13 @@ public static class ReplayMessageBuilder
 
     private static (Type Type, string Message) Message(DeadLetter deadLetter)
     {
+        if (!Redelivery.RedeliveryTopologyInitializer.WorkQueues.Any(q => q.Queue == deadLetter.SourceQueue))
+        {
+            // A send to an exchange no queue is bound to would come back unroutable, and its outbox row retry forever.
+            throw new DeadLetterRefusedException(
+                $"dead letter {deadLetter.Id}: '{deadLetter.SourceQueue}' is not one of Sync's work queues, so there is nowhere to replay it to.");
+        }
+
         JsonNode? body;
         try
         {

@@ -167,7 +167,7 @@ public sealed partial class When_calling_the_DeadLetter_admin_api
         using var response = await client.PostAsJsonAsync($"/api/dead-letters/{id}/edit", new { message = new { source = "crm" } });
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
             Assert.That(problem.RootElement.GetProperty("detail").GetString(), Does.Contain("not a valid WebhookReceived"));

@@ -38,7 +38,7 @@ public sealed class When_editing_a_DeadLetter
         var result = await _database.RunAsync("dlq", "edit", id.ToString(), "--file", file);
 
         var stored = await _database.DeadLetters().GetAsync(id, CancellationToken.None);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(AdminExitCodes.UsageError), result.AllOutput);
             Assert.That(result.Stderr, Does.StartWith("error: the edited body is not a valid WebhookReceived"));

@@ -49,7 +49,7 @@ public sealed class When_purging_DeadLetters
     {
         var refused = await _database.RunAsync("dlq", "purge", "--older-than", "1d", "--include-new");
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(refused.ExitCode, Is.EqualTo(AdminExitCodes.UsageError));
             Assert.That(refused.Stderr, Does.Contain("Add --yes to confirm"));

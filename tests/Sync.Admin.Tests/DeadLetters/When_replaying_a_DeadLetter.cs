@@ -72,11 +72,31 @@ public sealed class When_replaying_a_DeadLetter
     {
         var again = await _database.RunAsync("dlq", "replay", _id.ToString());
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(again.ExitCode, Is.Zero, again.AllOutput);
             Assert.That(again.Stdout, Does.Contain("already replayed"));
             Assert.That(await _database.OutboxRowsAsync(), Has.Count.EqualTo(1));
+        });
+    }
+}
+
+public sealed class When_replaying_a_DeadLetter_of_an_unknown_queue
+{
+    [Test]
+    public async Task Should_refuse_the_DeadLetter_replay_and_say_why()
+    {
+        await using var database = await AdminTestDatabase.CreateAsync();
+        var id = await database.AddAsync(DeadLetterSeed.WebhookFailure("loc-1", "evt-1", DateTimeOffset.UtcNow) with { SourceQueue = "retired-queue" });
+
+        var result = await database.RunAsync("dlq", "replay", id.ToString());
+
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(AdminExitCodes.UsageError), result.AllOutput);
+            Assert.That(result.Stdout, Does.Contain("retired-queue").And.Contain("is not one of Sync").And.Contain("\"refused\""));
+            Assert.That(await database.OutboxRowsAsync(), Is.Empty);
+            Assert.That((await database.DeadLetters().GetAsync(id, CancellationToken.None))!.Status, Is.EqualTo(Sync.Storage.DeadLetterStatus.New));
         });
     }
 }

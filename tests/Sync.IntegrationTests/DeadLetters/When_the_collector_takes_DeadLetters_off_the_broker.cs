@@ -157,12 +157,11 @@ public sealed class When_the_collector_takes_DeadLetters_off_the_broker
     [Test]
     public async Task Should_acknowledge_every_collected_DeadLetter()
     {
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await _harness.ReadyAsync("webhook-received_error"), Is.Zero);
             Assert.That(await _harness.ReadyAsync("sync-poison"), Is.Zero);
         });
-        await Task.CompletedTask;
     }
 
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> done)
