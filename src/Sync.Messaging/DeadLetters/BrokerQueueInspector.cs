@@ -12,18 +12,10 @@ public sealed class BrokerQueueInspector(IOptions<RabbitMqOptions> options)
     public async Task<IReadOnlyList<QueueDepth>> InspectAsync(IReadOnlyList<string> queues, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queues);
-        IConnection connection;
         try
         {
-            connection = await RabbitMqConnections.Factory(options.Value, "sync-admin-status", automaticRecovery: false).CreateConnectionAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or IOException or TimeoutException)
-        {
-            throw new BrokerUnavailableException($"RabbitMQ at {options.Value.Resolve()} is unreachable: {ex.GetBaseException().Message}", ex);
-        }
-
-        await using (connection)
-        {
+            await using var connection = await RabbitMqConnections.Factory(options.Value, "sync-admin-status", automaticRecovery: false)
+                .CreateConnectionAsync(cancellationToken);
             var result = new List<QueueDepth>(queues.Count);
             var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             try
@@ -35,9 +27,9 @@ public sealed class BrokerQueueInspector(IOptions<RabbitMqOptions> options)
                         var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
                         result.Add(new QueueDepth(queue, Exists: true, ok.MessageCount, ok.ConsumerCount));
                     }
-                    catch (OperationInterruptedException)
+                    catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
                     {
-                        // 404: a passive declaration of a missing queue closes the channel; open another for the rest.
+                        // A passive declaration of a missing queue closes the channel; open another for the rest.
                         result.Add(new QueueDepth(queue, Exists: false, 0, 0));
                         await channel.DisposeAsync();
                         channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
@@ -50,6 +42,10 @@ public sealed class BrokerQueueInspector(IOptions<RabbitMqOptions> options)
             }
 
             return result;
+        }
+        catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or IOException or TimeoutException)
+        {
+            throw new BrokerUnavailableException($"RabbitMQ at {options.Value.Resolve()} is unreachable: {ex.GetBaseException().Message}", ex);
         }
     }
 }
