@@ -26,7 +26,7 @@ public sealed class When_DeadLetters_from_the_worker_are_replayed_after_the_fix
     [OneTimeSetUp]
     public async Task FailCollectFixAndReplay()
     {
-        _worker = await WorkerHarness.StartAsync();
+        _worker = await WorkerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Sync:DeadLetters:CollectorEnabled"] = "true" });
         _operations = ActivatorUtilities.CreateInstance<DeadLetterOperations>(
             _worker.Services, ActivatorUtilities.CreateInstance<BrokerQueueInspector>(_worker.Services));
 
