@@ -48,6 +48,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<ApiCircuitSupervisor>());
         services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<ApiCircuitSupervisor>());
         services.AddHealthChecks().AddCheck<ApiCircuitHealthCheck>("hoopai-circuits", tags: ["ready"]);
+        services.AddHostedService<CircuitStateRecorder>();
         return services;
     }
 }

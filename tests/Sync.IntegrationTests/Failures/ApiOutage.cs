@@ -21,7 +21,7 @@ internal static class ApiOutage
     /// <summary>The API calls made from one minute into the outage to its end, and how many minutes that was.</summary>
     public sealed record Outcome(
         long CallsDuringOutage, double MinutesObserved, uint WebhookDeadLetters, uint TagDeadLetters, uint Poison, bool AllApplied, int Contacts,
-        HealthStatus HealthDuringOutage, HealthStatus HealthAfter);
+        HealthStatus HealthDuringOutage, HealthStatus HealthAfter, string? RecordedDuringOutage, string? RecordedAfter);
 
     public static async Task<Outcome> RunAsync(string location, SandboxFaultOptions outage, IReadOnlyDictionary<string, string?>? settings = null)
     {
@@ -46,6 +46,8 @@ internal static class ApiOutage
         await Task.Delay(TimeSpan.FromMinutes(1) - (DateTime.UtcNow - started));
         var health = harness.Services.GetRequiredService<HealthCheckService>();
         var healthDuring = (await health.CheckHealthAsync(r => r.Name == "hoopai-circuits")).Status;
+        var circuits = harness.Services.GetRequiredService<Sync.Storage.ICircuitStateStore>();
+        var recordedDuring = (await circuits.ListAsync(CancellationToken.None)).SingleOrDefault(c => c.Circuit == "api")?.State;
         var before = TotalCalls(harness);
         var observedFrom = DateTime.UtcNow;
         await Task.Delay(Duration - (DateTime.UtcNow - started));
@@ -55,6 +57,7 @@ internal static class ApiOutage
 
         var applied = await WorkerHarness.EventuallyAsync(() => Task.FromResult(Matches(harness, location, expected)), TimeSpan.FromMinutes(3));
         var healthAfter = (await health.CheckHealthAsync(r => r.Name == "hoopai-circuits")).Status;
+        var recordedAfter = (await circuits.ListAsync(CancellationToken.None)).SingleOrDefault(c => c.Circuit == "api")?.State;
         return new Outcome(during, minutes,
             await queues.CountAsync("webhook-received_error"),
             await queues.CountAsync("change-contact-tags_error"),
@@ -62,7 +65,9 @@ internal static class ApiOutage
             applied,
             harness.ContactsOf(location).Count,
             healthDuring,
-            healthAfter);
+            healthAfter,
+            recordedDuring,
+            recordedAfter);
     }
 
     private static long TotalCalls(WorkerHarness harness) => harness.Sandbox.State.Requests.Snapshot().Sum(c => c.Count);

@@ -37,6 +37,13 @@ public sealed class When_api_calls_hang_for_five_minutes
     });
 
     [Test]
+    public void Should_record_the_circuits_state_for_operators() => Assert.Multiple(() =>
+    {
+        Assert.That(_outcome.RecordedDuringOutage, Is.EqualTo("Open"));
+        Assert.That(_outcome.RecordedAfter, Is.EqualTo("Closed"));
+    });
+
+    [Test]
     public void Should_only_probe_the_api_a_few_times_a_minute_while_it_is_down()
     {
         TestContext.Out.WriteLine($"{_outcome.CallsDuringOutage} calls in {_outcome.MinutesObserved:0.0} minutes of outage");
