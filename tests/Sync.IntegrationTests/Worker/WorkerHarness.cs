@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -8,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Sync.Contracts;
 using Sync.Core;
 using Sync.Emitter;
+using Sync.HoopAi.OAuth;
 using Sync.Messaging;
 using Sync.Sandbox;
 using Sync.Storage;
@@ -21,6 +24,12 @@ namespace Sync.IntegrationTests.Worker;
 /// </summary>
 internal sealed class WorkerHarness : IAsyncDisposable
 {
+    /// <summary>The worker's queues whose error exchanges <see cref="DeadLettersAsync"/> watches.</summary>
+    public static readonly IReadOnlyList<string> WorkQueues = ["webhook-received", "change-contact-tags"];
+
+    private const string DeadLetterTap = "test-dead-letter-tap";
+    private int _deadLetters;
+
     private WorkerHarness(RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, IHost host)
     {
         VirtualHost = vhost;
@@ -39,11 +48,15 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public IServiceProvider Services => Host.Services;
 
-    public static async Task<WorkerHarness> StartAsync(SandboxOptions? sandboxOptions = null)
+    /// <summary>Starts a worker; <paramref name="settings"/> override its configuration (e.g. <c>Sync:Redelivery:…</c>).</summary>
+    public static async Task<WorkerHarness> StartAsync(SandboxOptions? sandboxOptions = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var vhost = await RabbitMqTestVirtualHost.CreateAsync();
         var database = await PostgresTestDatabase.CreateAsync();
         var sandbox = await SandboxServer.StartAsync(sandboxOptions ?? new SandboxOptions());
+
+        // Before anything can fail: a queue of the test's own on every error exchange sees each dead letter.
+        await TapDeadLettersAsync(vhost);
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration.Sources.Clear();
@@ -65,6 +78,11 @@ internal sealed class WorkerHarness : IAsyncDisposable
             ["Sync:Worker:TagBatchTimeLimit"] = "00:00:01",
             ["Sync:Outbox:PollInterval"] = "00:00:00.100",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         // SYNC_TEST_LOGS=1 shows the worker's own log on the console while debugging a test.
         builder.Logging.ClearProviders();
         if (ProgressLoggerProvider.Requested)
@@ -89,6 +107,31 @@ internal sealed class WorkerHarness : IAsyncDisposable
         await Services.GetRequiredService<IInstallationStore>().SaveAsync(
             new Installation(locationId, null, AuthMode.PrivateIntegration, InstallationStatus.Active, grant.Token, null, null, DateTimeOffset.UtcNow),
             CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Installs the location with OAuth as the ingress's callback does: a sandbox code exchanged for tokens that live
+    /// <paramref name="lifetimeSeconds"/> (the harness refreshes 5 s before expiry).
+    /// </summary>
+    public async Task InstallOAuthAsync(string locationId, int lifetimeSeconds)
+    {
+        var code = Sandbox.State.Tokens.IssueAuthorizationCode(locationId, accessTokenLifetimeSeconds: lifetimeSeconds);
+        var token = await Services.GetRequiredService<HoopAiOAuthClient>().ExchangeAuthorizationCodeAsync(code, CancellationToken.None);
+        await Services.GetRequiredService<IInstallationStore>().SaveAsync(
+            new Installation(locationId, token.CompanyId, AuthMode.OAuth, InstallationStatus.Active, token.AccessToken, token.RefreshToken,
+                DateTimeOffset.UtcNow.AddSeconds(token.ExpiresIn), DateTimeOffset.UtcNow),
+            CancellationToken.None);
+    }
+
+    /// <summary>The stored status of a location's installation, or null.</summary>
+    public async Task<InstallationStatus?> StatusOfAsync(string locationId) =>
+        (await Services.GetRequiredService<IInstallationStore>().GetAsync(locationId, CancellationToken.None))?.Status;
+
+    /// <summary>How many messages were dead-lettered (sent to any work queue's error exchange) so far.</summary>
+    public async Task<int> DeadLettersAsync()
+    {
+        _deadLetters += (await VirtualHost.DrainAsync(DeadLetterTap)).Count;
+        return _deadLetters;
     }
 
     /// <summary>Publishes a webhook as the ingress would: message id from (source, event id).</summary>
@@ -121,6 +164,29 @@ internal sealed class WorkerHarness : IAsyncDisposable
         }
 
         return await done();
+    }
+
+    private static async Task TapDeadLettersAsync(RabbitMqTestVirtualHost vhost)
+    {
+        var api = TestSettings.RabbitMqManagement;
+        using var management = new HttpClient { BaseAddress = new Uri(api.GetLeftPart(UriPartial.Authority) + "/api/") };
+        var credentials = api.UserInfo.Length > 0 ? Uri.UnescapeDataString(api.UserInfo) : "guest:guest";
+        management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        var v = Uri.EscapeDataString(vhost.Name);
+        using (var declared = await management.PutAsJsonAsync($"queues/{v}/{DeadLetterTap}", new { durable = true, auto_delete = false }))
+        {
+            declared.EnsureSuccessStatusCode();
+        }
+
+        foreach (var queue in WorkQueues)
+        {
+            // Declared as MassTransit declares its error exchanges (durable fanout), so the worker's own declaration agrees.
+            var exchange = Uri.EscapeDataString(queue + "_error");
+            using var declared = await management.PutAsJsonAsync($"exchanges/{v}/{exchange}", new { type = "fanout", durable = true, auto_delete = false });
+            declared.EnsureSuccessStatusCode();
+            using var bound = await management.PostAsJsonAsync($"bindings/{v}/e/{exchange}/q/{DeadLetterTap}", new { routing_key = "" });
+            bound.EnsureSuccessStatusCode();
+        }
     }
 
     public async ValueTask DisposeAsync()
