@@ -176,12 +176,13 @@ public abstract class Rate_limit_contract : StorageFixture
     public async Task Should_space_the_slots_by_the_limits_a_process_learned()
     {
         var location = Unique("loc");
-        var learned = new RateLimitObservation(10, TimeSpan.FromSeconds(1), null, null, Clock.GetUtcNow());
-        await RateLimits.ReserveAsync("app", location, Budget(), learned, None);
+        await RateLimits.ReserveAsync("app", location, Budget(), null, None); // 100 per 10 s: the next slot 100 ms on
+        var learned = new RateLimitObservation(1, TimeSpan.FromSeconds(1), null, null, Clock.GetUtcNow());
+        await RateLimits.ReserveAsync("app", location, Budget(), learned, None); // learned: 1 per second
 
         var next = await RateLimits.ReserveAsync("app", location, Budget(), null, None);
 
-        Assert.That(next, Is.EqualTo(new RateLimitReservation(true, TimeSpan.FromMilliseconds(100))));
+        Assert.That(next, Is.EqualTo(new RateLimitReservation(true, TimeSpan.FromMilliseconds(1100))));
     }
 
     [Test]
