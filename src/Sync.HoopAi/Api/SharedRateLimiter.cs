@@ -46,7 +46,7 @@ public sealed partial class SharedRateLimiter(
             if (reservation.DailyLimitReached)
             {
                 var windowStart = budget.DailyWindowStart(time.GetUtcNow());
-                if (_dailyReported.TryGetValue(locationId, out var reported) is false || reported != windowStart)
+                if (!_dailyReported.TryGetValue(locationId, out var reported) || reported != windowStart)
                 {
                     _dailyReported[locationId] = windowStart;
                     LogDailyLimitReached(locationId, reservation.Wait);
