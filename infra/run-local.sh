@@ -59,7 +59,9 @@ export "${sandbox_env[@]}"
 start Sync.Sandbox --urls http://127.0.0.1:5099
 unset "${sandbox_env[@]%%=*}"
 
+# The demo's app id is the one the emitter sends (emit --app-id, default sandbox-app).
 Sync__Ingress__Platform__Ed25519PublicKey="$(cat .run/keys/ed25519.pub)" \
+Sync__Ingress__Platform__AppId=sandbox-app \
 Sync__Ingress__Sources__crm__Secrets__0="$(cat .run/keys/source.secret)" \
   start Sync.Ingress --urls http://127.0.0.1:5080
 start Sync.Worker

@@ -142,6 +142,8 @@ docker_answers() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2
 cmd="${1:-up}"
 if [ "${SYNC_SERVICES:-native}" = "docker" ]; then
   docker_answers || fail "SYNC_SERVICES=docker but no Docker engine answers"
+  # docker-compose.yml requires SYNC_TOKEN_KEY for the hosts; the broker and the database do not use it.
+  export SYNC_TOKEN_KEY="${SYNC_TOKEN_KEY:-not-used-by-rabbitmq-or-sqlserver}"
   case "$cmd" in
     up) docker compose up -d --wait rabbitmq sqlserver ;;
     down) docker compose down ;;

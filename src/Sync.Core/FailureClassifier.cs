@@ -38,6 +38,12 @@ public enum FailureKind
     /// by <c>Sync:Redelivery:MaxSuspendedWait</c>, then dead-letter it as an authentication failure.
     /// </summary>
     Suspended,
+
+    /// <summary>
+    /// Sync's own infrastructure failed (the database: a deadlock, a timeout, a restart; a socket): wait on a longer
+    /// schedule of its own, so an outage of the database does not use up the API's retries or dead-letter work.
+    /// </summary>
+    Infrastructure,
 }
 
 /// <summary>Maps API answers to <see cref="FailureKind"/> and holds the retry schedule.</summary>
@@ -60,7 +66,8 @@ public static class FailureClassifier
 
     /// <summary>
     /// Classifies an exception: a <see cref="SyncFailureException"/> says its kind; an event that cannot be understood is
-    /// permanent; anything else (I/O, timeouts, an unexpected bug) is transient: retried on the schedule, then dead-lettered.
+    /// permanent; a database, socket, I/O or timeout failure is <see cref="FailureKind.Infrastructure"/>; anything else (an
+    /// unexpected bug) is transient: retried on the schedule, then dead-lettered.
     /// </summary>
     public static FailureKind Classify(Exception exception)
     {
@@ -73,6 +80,14 @@ public static class FailureClassifier
                     return failure.Kind;
                 case Events.InvalidEventException or FormatException or System.Text.Json.JsonException:
                     return FailureKind.Permanent;
+            }
+        }
+
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is System.Data.Common.DbException or System.Net.Sockets.SocketException or IOException or TimeoutException)
+            {
+                return FailureKind.Infrastructure;
             }
         }
 

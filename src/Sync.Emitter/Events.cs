@@ -128,9 +128,12 @@ public sealed record PlatformEvent(
     string LocationId,
     DateTimeOffset Timestamp,
     IReadOnlyList<KeyValuePair<string, object?>> Fields,
-    string AppId = "sandbox-app",
+    string AppId = PlatformEvent.DefaultAppId,
     string VersionId = "sandbox-version")
 {
+    /// <summary>The app id sent when none is given: the sandbox's OAuth app (and the id <c>infra/run-local.sh</c> configures).</summary>
+    public const string DefaultAppId = "sandbox-app";
+
     /// <summary>The event's contact key (its email, else its contact id) for ledgers.</summary>
     public string ContactKey =>
         Fields.FirstOrDefault(f => f.Key == "email").Value as string ?? Fields.FirstOrDefault(f => f.Key == "id").Value as string ?? "";
@@ -185,7 +188,7 @@ public sealed record PlatformEvent(
     public OutgoingWebhook ToOutgoing() => new(WebhookId, Type, LocationId, ContactKey, ToJson());
 
     /// <summary>An <c>INSTALL</c> event for a location.</summary>
-    public static PlatformEvent Install(string webhookId, string locationId, string companyId, DateTimeOffset timestamp, string appId = "sandbox-app") =>
+    public static PlatformEvent Install(string webhookId, string locationId, string companyId, DateTimeOffset timestamp, string appId = DefaultAppId) =>
         new("INSTALL", webhookId, locationId, timestamp,
         [
             new("installType", "Location"),
@@ -196,13 +199,14 @@ public sealed record PlatformEvent(
         ], appId);
 
     /// <summary>An <c>UNINSTALL</c> event for a location.</summary>
-    public static PlatformEvent Uninstall(string webhookId, string locationId, string companyId, DateTimeOffset timestamp, string appId = "sandbox-app") =>
+    public static PlatformEvent Uninstall(string webhookId, string locationId, string companyId, DateTimeOffset timestamp, string appId = DefaultAppId) =>
         new("UNINSTALL", webhookId, locationId, timestamp, [new("companyId", companyId)], appId);
 
     /// <summary>A contact event (<c>ContactCreate</c>, <c>ContactUpdate</c>, <c>ContactTagUpdate</c>, <c>ContactDelete</c>).</summary>
     public static PlatformEvent ContactEvent(
         string type, string webhookId, string locationId, DateTimeOffset timestamp, string contactId,
-        string? email, string? phone, string? firstName, string? lastName, IReadOnlyList<string>? tags, DateTimeOffset dateAdded) =>
+        string? email, string? phone, string? firstName, string? lastName, IReadOnlyList<string>? tags, DateTimeOffset dateAdded,
+        string appId = DefaultAppId) =>
         new(type, webhookId, locationId, timestamp,
         [
             new("id", contactId),
@@ -212,7 +216,7 @@ public sealed record PlatformEvent(
             new("lastName", lastName),
             new("tags", tags),
             new("dateAdded", dateAdded.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
-        ]);
+        ], appId);
 }
 
 /// <summary>One webhook ready to send: its id, what it is, and the exact body bytes.</summary>

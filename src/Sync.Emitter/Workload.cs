@@ -140,9 +140,10 @@ public static class WorkloadGenerator
     /// <summary>
     /// The platform events the CRM would raise for a source workload (<c>ContactCreate</c>, <c>ContactUpdate</c>,
     /// <c>ContactTagUpdate</c> with the contact's whole tag list, <c>ContactDelete</c>), preceded by an
-    /// <c>INSTALL</c> per location when <paramref name="withInstalls"/> is set.
+    /// <c>INSTALL</c> per location when <paramref name="withInstalls"/> is set; every one names <paramref name="appId"/>.
     /// </summary>
-    public static IReadOnlyList<PlatformEvent> ToPlatformEvents(IReadOnlyList<SourceEvent> events, bool withInstalls = true, string companyId = "SandboxCompany000001")
+    public static IReadOnlyList<PlatformEvent> ToPlatformEvents(
+        IReadOnlyList<SourceEvent> events, bool withInstalls = true, string companyId = "SandboxCompany000001", string appId = PlatformEvent.DefaultAppId)
     {
         ArgumentNullException.ThrowIfNull(events);
         var result = new List<PlatformEvent>(events.Count + 8);
@@ -151,7 +152,7 @@ public static class WorkloadGenerator
         {
             foreach (var location in events.Select(e => e.LocationId).Distinct(StringComparer.Ordinal))
             {
-                result.Add(PlatformEvent.Install($"wh_install_{location}_{first.ToUnixTimeMilliseconds()}", location, companyId, first));
+                result.Add(PlatformEvent.Install($"wh_install_{location}_{first.ToUnixTimeMilliseconds()}", location, companyId, first, appId));
             }
         }
 
@@ -188,7 +189,7 @@ public static class WorkloadGenerator
             }
 
             result.Add(PlatformEvent.ContactEvent(type, "wh_" + e.Id, e.LocationId, e.OccurredAt, contact.Id,
-                e.Contact.Email, e.Contact.Phone, e.Contact.FirstName, e.Contact.LastName, [.. contact.Tags], contact.Added));
+                e.Contact.Email, e.Contact.Phone, e.Contact.FirstName, e.Contact.LastName, [.. contact.Tags], contact.Added, appId));
         }
 
         return result;

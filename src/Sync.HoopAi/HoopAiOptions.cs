@@ -91,12 +91,26 @@ public sealed class HoopAiOptions : IValidatableObject
     /// <summary>True when both client credentials are configured.</summary>
     public bool HasClientCredentials => ClientId.Length > 0 && ClientSecret.Length > 0;
 
+    // Data annotations give the validator no services, so the host's environment is read where the host reads it.
+    private static bool IsDevelopment() =>
+        string.Equals(
+            Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT"),
+            "Development",
+            StringComparison.OrdinalIgnoreCase);
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (BaseUrl is not { IsAbsoluteUri: true } || (BaseUrl.Scheme != Uri.UriSchemeHttp && BaseUrl.Scheme != Uri.UriSchemeHttps))
         {
             yield return new ValidationResult($"{SectionName}:BaseUrl must be an absolute http or https address.", [nameof(BaseUrl)]);
+        }
+        else if (BaseUrl.Scheme == Uri.UriSchemeHttp && !BaseUrl.IsLoopback && !IsDevelopment())
+        {
+            // The client secret and every token would cross the network in clear text.
+            yield return new ValidationResult(
+                $"{SectionName}:BaseUrl must be an https address outside the Development environment (http is allowed only on loopback).",
+                [nameof(BaseUrl)]);
         }
 
         if ((ClientId.Length == 0) != (ClientSecret.Length == 0))

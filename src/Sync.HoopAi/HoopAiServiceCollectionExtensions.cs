@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sync.HoopAi.Api;
+using Sync.HoopAi.Circuits;
 using Sync.HoopAi.OAuth;
 using Sync.HoopAi.Tokens;
 
@@ -20,6 +21,10 @@ public static class HoopAiServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<HoopAiOptions>()
             .Bind(configuration.GetSection(HoopAiOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<ApiCircuitOptions>()
+            .Bind(configuration.GetSection(ApiCircuitOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -43,6 +48,7 @@ public static class HoopAiServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAccessTokenProvider, InstallationTokenProvider>();
         services.TryAddSingleton<IApiRateLimiter, SharedRateLimiter>();
+        services.TryAddSingleton<ApiCircuitBreaker>();
         services.AddHttpClient<HoopAiClient>((provider, http) =>
         {
             var options = provider.GetRequiredService<IOptions<HoopAiOptions>>().Value;

@@ -1,4 +1,10 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -24,8 +30,20 @@ public static class IngressApp
         builder.Services.AddSyncIngress(builder.Configuration);
         var app = builder.Build();
 
+        var ingress = app.Services.GetRequiredService<IOptions<IngressOptions>>().Value;
+        if (ingress.ForwardedHeaders.Enabled)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (ingress.Tls.Enabled)
+        {
+            app.UseHsts();
+        }
+
+        app.UseRateLimiter();
         app.UseRequestTimeouts();
         app.MapWebhookEndpoints();
         app.MapOAuthEndpoints();
@@ -50,10 +68,58 @@ public static class IngressApp
         services.AddSingleton<WebhookVerifiers>();
         services.AddSingleton<KnownLocations>();
         services.AddHostedService<LocationRefreshService>();
+        services.AddSingleton<RecentEvents>();
         services.AddSingleton<WebhookIntake>();
+        services.AddSingleton<OAuthState>();
+        services.AddSingleton<InstallationRecorder>();
+        services.AddHostedService<InstallationRetryService>();
 
         services.AddProblemDetails();
-        services.AddHealthChecks().AddCheck<HandoffHealthCheck>("handoff", tags: [HealthEndpoints.ReadyTag]);
+        services.AddSingleton<HandoffHealthCheck>();
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            "handoff", provider => provider.GetRequiredService<HandoffHealthCheck>(), failureStatus: null, tags: [HealthEndpoints.ReadyTag]));
+
+        // OAuth callbacks spend the app's client credentials: a few per minute and client address.
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<IngressOptions>>((limiter, ingress) =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(OAuthEndpoints.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = ingress.Value.OAuth.PermitsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                }));
+            limiter.OnRejected = (rejected, cancellationToken) =>
+            {
+                rejected.HttpContext.Response.Headers.RetryAfter = "60";
+                return new ValueTask(Results.Problem(
+                    detail: "Too many install attempts from this address. Wait a minute.",
+                    statusCode: StatusCodes.Status429TooManyRequests,
+                    title: "Too many requests",
+                    type: "urn:sync:problem:too-many-requests").ExecuteAsync(rejected.HttpContext));
+            };
+        });
+
+        // Behind a TLS-terminating proxy: the scheme and client address the proxy saw, from proxies we trust only.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<IngressOptions>>((forwarded, ingress) =>
+        {
+            var settings = ingress.Value.ForwardedHeaders;
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in settings.KnownProxies)
+            {
+                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+
+            foreach (var network in settings.KnownNetworks)
+            {
+                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
+        services.AddHsts(_ => { });
+        services.AddOptions<HstsOptions>().Configure<IOptions<IngressOptions>>((hsts, ingress) => hsts.MaxAge = ingress.Value.Tls.HstsMaxAge);
 
         // Kestrel's own limits back up the per-request checks: bodies, header time, header size.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<IngressOptions>>((kestrel, ingress) =>
@@ -63,6 +129,11 @@ public static class IngressApp
             kestrel.Limits.RequestHeadersTimeout = ingress.Value.RequestHeadersTimeout;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
+            if (ingress.Value.Tls.Enabled)
+            {
+                var certificate = TlsCertificate.Load(ingress.Value.Tls);
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
         });
 
         // A webhook that runs out of time is answered 429 + Retry-After (the platform retries only on 429), never 504.

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sync.HoopAi;
+using Sync.Messaging.Circuits;
 using Sync.Messaging.Consumers;
 using Sync.Messaging.Redelivery;
 using Sync.Storage;
@@ -39,6 +40,12 @@ public static class WorkerServiceCollectionExtensions
             x.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.ApplySyncWorkQueuePolicy(context));
         });
         services.AddSyncOutboxRelay();
+
+        // The kill switch: work queues pause while the API's circuit is open, and the worker's health shows it.
+        services.AddSingleton<ApiCircuitSupervisor>();
+        services.AddHostedService(provider => provider.GetRequiredService<ApiCircuitSupervisor>());
+        services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<ApiCircuitSupervisor>());
+        services.AddHealthChecks().AddCheck<ApiCircuitHealthCheck>("hoopai-circuits", tags: ["ready"]);
         return services;
     }
 }

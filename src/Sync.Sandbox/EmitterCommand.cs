@@ -90,12 +90,17 @@ public static class EmitterCommand
         var rsaKey = new Option<string?>("--rsa-key") { Description = "RSA private key (file or PEM text) to add the legacy x-wh-signature; platform kind" };
         var secret = new Option<string?>("--secret") { Description = "Standard Webhooks secret whsec_<base64> (file or text); source kind" };
         var install = new Option<bool>("--install") { Description = "Platform kind: send an INSTALL per location first" };
+        var appId = new Option<string>("--app-id")
+        {
+            Description = "Platform kind: the appId every event carries (the ingress's Sync:Ingress:Platform:AppId)",
+            DefaultValueFactory = _ => PlatformEvent.DefaultAppId,
+        };
         var ledger = new Option<FileInfo?>("--ledger") { Description = "JSON-lines ledger of every send (appended)" };
         var expected = new Option<FileInfo?>("--expected") { Description = "Write the expected final state (JSON) here" };
         var command = new Command("emit", "Generate a workload and send it as signed webhooks")
         {
             target, kind, count, locations, locationIds, contacts, rate, concurrency, duplicates, outOfOrder, badSignatures, seed, runId,
-            ed25519Key, rsaKey, secret, install, ledger, expected,
+            ed25519Key, rsaKey, secret, install, appId, ledger, expected,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -126,7 +131,7 @@ public static class EmitterCommand
                     }
 
                     signer = new PlatformWebhookSigner(ed, rsa);
-                    outgoing = [.. WorkloadGenerator.ToPlatformEvents(events, result.GetValue(install)).Select(e => e.ToOutgoing())];
+                    outgoing = [.. WorkloadGenerator.ToPlatformEvents(events, result.GetValue(install), appId: result.GetValue(appId)!).Select(e => e.ToOutgoing())];
                 }
                 else
                 {

@@ -193,5 +193,11 @@ public sealed class SandboxFaultOptions
     /// </summary>
     public int OAuthErrorStatus { get; set; }
 
+    /// <summary>
+    /// Bulk tag answers (201) leave out the per-contact <c>responses</c> list, keeping <c>succeded</c> and
+    /// <c>errorCount</c>: an answer a client must not read as "every contact failed". Default false.
+    /// </summary>
+    public bool BulkOmitResponses { get; set; }
+
     internal SandboxFaultOptions Clone() => (SandboxFaultOptions)MemberwiseClone();
 }

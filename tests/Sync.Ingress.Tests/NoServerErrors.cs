@@ -44,6 +44,11 @@ public sealed class RecordingHandler : DelegatingHandler
     {
     }
 
+    public RecordingHandler(HttpMessageHandler transport)
+        : base(transport)
+    {
+    }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);

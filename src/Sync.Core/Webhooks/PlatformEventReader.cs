@@ -67,12 +67,18 @@ public static class PlatformEventReader
                 return WebhookReadResult.Invalid($"webhookId is longer than {JsonFields.MaxIdLength} characters.");
             }
 
+            if (!JsonFields.IsOptionalString(root, "appId"))
+            {
+                return WebhookReadResult.Invalid("appId must be a string when present.");
+            }
+
             if (!JsonFields.TryParseDateTime(timestampText, out var occurredAt))
             {
                 return WebhookReadResult.Invalid("timestamp is not an ISO-8601 date-time with an offset (e.g. 2025-01-28T14:35:00Z).");
             }
 
-            return WebhookReadResult.Valid(new WebhookEnvelope(webhookId, type!, locationId, companyId, occurredAt));
+            return WebhookReadResult.Valid(new WebhookEnvelope(
+                webhookId, type!, locationId, companyId, occurredAt, JsonFields.NonEmptyString(root, "appId")));
         }
     }
 }

@@ -6,12 +6,14 @@ namespace Sync.Core.Webhooks;
 /// <param name="LocationId">The location it belongs to; null only for company-level lifecycle events.</param>
 /// <param name="CompanyId">The company (agency) it names, when it names one.</param>
 /// <param name="OccurredAt">When it happened, as its sender stated it.</param>
+/// <param name="AppId">The marketplace app the platform sent it for (platform <c>appId</c>), when it names one.</param>
 public sealed record WebhookEnvelope(
     string EventId,
     string EventType,
     string? LocationId,
     string? CompanyId,
-    DateTimeOffset OccurredAt);
+    DateTimeOffset OccurredAt,
+    string? AppId = null);
 
 /// <summary>The result of reading an event body: an envelope, or why the body is not acceptable.</summary>
 public readonly record struct WebhookReadResult

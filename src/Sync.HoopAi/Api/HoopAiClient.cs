@@ -10,6 +10,7 @@ using Polly.Retry;
 using Sync.Contracts;
 using Sync.Core;
 using Sync.Core.Events;
+using Sync.HoopAi.Circuits;
 using Sync.HoopAi.Tokens;
 
 namespace Sync.HoopAi.Api;
@@ -30,6 +31,7 @@ public sealed partial class HoopAiClient
     private readonly HttpClient _http;
     private readonly IAccessTokenProvider _tokens;
     private readonly IApiRateLimiter _limiter;
+    private readonly ApiCircuitBreaker _circuit;
     private readonly TimeProvider _time;
     private readonly ILogger<HoopAiClient> _logger;
     private readonly HoopAiOptions _options;
@@ -40,6 +42,7 @@ public sealed partial class HoopAiClient
         HttpClient http,
         IAccessTokenProvider tokens,
         IApiRateLimiter limiter,
+        ApiCircuitBreaker circuit,
         IOptions<HoopAiOptions> options,
         TimeProvider time,
         ILogger<HoopAiClient> logger)
@@ -48,6 +51,7 @@ public sealed partial class HoopAiClient
         _http = http;
         _tokens = tokens;
         _limiter = limiter;
+        _circuit = circuit;
         _time = time;
         _logger = logger;
         _options = options.Value;
@@ -166,12 +170,32 @@ public sealed partial class HoopAiClient
             .Where(r => !string.IsNullOrEmpty(r.ContactId))
             .Select(r => new BulkTagOutcome(r.ContactId!, string.Equals(r.Type, "success", StringComparison.OrdinalIgnoreCase), r.Message))
             .ToList();
+        if (outcomes.Count == 0)
+        {
+            // A 2xx that lists no contact: success for all unless it counts errors it does not name. Then none is known to
+            // have been applied, and all are tried again (adding or removing a tag twice changes nothing).
+            var unnamedErrors = response?.ErrorCount is > 0 || response?.Succeded == false;
+            return new BulkTagResult(
+                [.. contactIds.Select(id => new BulkTagOutcome(id, !unnamedErrors, unnamedErrors ? "the bulk answer counted errors without naming contacts" : null))],
+                unnamedErrors ? contactIds.Count : 0);
+        }
 
         // A contact the API did not mention has not been applied: report it as failed so it is retried alone.
         var mentioned = outcomes.Select(o => o.ContactId).ToHashSet(StringComparer.Ordinal);
         outcomes.AddRange(contactIds.Where(id => !mentioned.Contains(id))
             .Select(id => new BulkTagOutcome(id, false, "not in the bulk response")));
         return new BulkTagResult(outcomes, response?.ErrorCount ?? outcomes.Count(o => !o.Succeeded));
+    }
+
+    /// <summary>
+    /// One cheap read (<c>GET /contacts/search/duplicate</c> for an address that cannot exist) made while the API's
+    /// circuit is open, to see whether the API answers again. Returns normally when it answered; throws as any call does.
+    /// </summary>
+    public async Task ProbeAsync(string locationId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        var query = $"contacts/search/duplicate?locationId={Uri.EscapeDataString(locationId)}&email={Uri.EscapeDataString("circuit-probe@sync.invalid")}";
+        await SendOnceAsync<ContactResponse>(HttpMethod.Get, query, "/contacts/search/duplicate", locationId, null, true, probe: true, cancellationToken);
     }
 
     private static void AddIfSet(Dictionary<string, object?> body, string name, string? value)
@@ -186,14 +210,20 @@ public sealed partial class HoopAiClient
         HttpMethod method, string path, string route, string locationId, object? body, bool notFoundIsNull,
         CancellationToken cancellationToken) =>
         _transientRetry.ExecuteAsync(
-            static (state, token) => new ValueTask<T?>(state.client.SendOnceAsync<T>(state.method, state.path, state.route, state.locationId, state.body, state.notFoundIsNull, token)),
+            static (state, token) => new ValueTask<T?>(state.client.SendOnceAsync<T>(state.method, state.path, state.route, state.locationId, state.body, state.notFoundIsNull, probe: false, token)),
             (client: this, method, path, route, locationId, body, notFoundIsNull),
             cancellationToken).AsTask();
 
     private async Task<T?> SendOnceAsync<T>(
-        HttpMethod method, string path, string route, string locationId, object? body, bool notFoundIsNull,
+        HttpMethod method, string path, string route, string locationId, object? body, bool notFoundIsNull, bool probe,
         CancellationToken cancellationToken)
     {
+        if (!probe)
+        {
+            // While the API is known to be down, no call is made: the message goes back without an attempt counted.
+            _circuit.EnsureCallable(locationId);
+        }
+
         var token = await _tokens.GetAccessTokenAsync(locationId, cancellationToken);
         for (var renewed = false; ; renewed = true)
         {
@@ -216,12 +246,12 @@ public sealed partial class HoopAiClient
             catch (HttpRequestException ex)
             {
                 LogCallFailed(method.Method, route, locationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message);
-                throw new SyncFailureException(FailureKind.Transient, $"{method} {route} could not reach the API: {ex.Message}", null, ex);
+                throw TransientFailure(locationId, $"{method} {route} could not reach the API: {ex.Message}", null, ex);
             }
             catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 LogCallFailed(method.Method, route, locationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, "timed out");
-                throw new SyncFailureException(FailureKind.Transient, $"{method} {route} timed out after {_http.Timeout}.", null, ex);
+                throw TransientFailure(locationId, $"{method} {route} timed out after {_http.Timeout}.", null, ex);
             }
 
             using (response)
@@ -231,6 +261,11 @@ public sealed partial class HoopAiClient
                 _limiter.Observe(locationId, limits);
                 var status = (int)response.StatusCode;
                 LogCall(method.Method, route, locationId, status, elapsed, limits.Remaining, limits.Max, limits.DailyRemaining, limits.DailyLimit);
+                if (status < 500)
+                {
+                    // Any answer but a 5xx shows the API is up (a 4xx or a 429 is about the call, not the API).
+                    _circuit.RecordSuccess(locationId);
+                }
 
                 if (response.IsSuccessStatusCode)
                 {
@@ -253,13 +288,36 @@ public sealed partial class HoopAiClient
                 if (kind == FailureKind.RateLimited)
                 {
                     var wait = await _limiter.OnRateLimitedAsync(locationId, limits, cancellationToken);
-                    throw new SyncFailureException(kind, $"{method} {route} for location {locationId} was rate limited (429); waiting {wait}.", wait);
+                    throw new SyncFailureException(kind, $"{method} {route} for location {locationId} was rate limited (429); waiting {wait}.", wait) { HttpStatus = status };
                 }
 
-                throw new SyncFailureException(kind, $"{method} {route} for location {locationId} answered {status}{detail}.");
+                var message = $"{method} {route} for location {locationId} answered {status}{detail}.";
+                if (kind == FailureKind.Transient)
+                {
+                    throw TransientFailure(locationId, message, status, null, detail);
+                }
+
+                throw new SyncFailureException(kind, message) { HttpStatus = status, ApiAnswer = Answer(detail) };
             }
         }
     }
+
+    // A transient failure of the API: when it (or an earlier one) has opened a circuit, the work waits without an attempt.
+    private SyncFailureException TransientFailure(string locationId, string message, int? status, Exception? inner, string? detail = null)
+    {
+        if (_circuit.RecordFailure(locationId, message))
+        {
+            return new SyncFailureException(FailureKind.CircuitOpen, $"{message} The API's circuit is open; the work waits.", null, inner)
+            {
+                HttpStatus = status,
+                ApiAnswer = Answer(detail),
+            };
+        }
+
+        return new SyncFailureException(FailureKind.Transient, message, null, inner) { HttpStatus = status, ApiAnswer = Answer(detail) };
+    }
+
+    private static string? Answer(string? detail) => string.IsNullOrEmpty(detail) ? null : detail[2..];
 
     private static async Task<T?> ReadAsync<T>(HttpResponseMessage response, HttpMethod method, string route, CancellationToken cancellationToken)
     {

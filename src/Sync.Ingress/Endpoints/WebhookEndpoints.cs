@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Sync.Core.Webhooks;
 using Sync.HoopAi.Webhooks;
 using Sync.Ingress.Internal;
@@ -20,7 +21,11 @@ internal static class WebhookEndpoints
         var webhooks = app.MapGroup("/webhooks");
         webhooks.AddEndpointFilter<WebhookFaultFilter>().WithRequestTimeout(TimeoutPolicy);
 
-        webhooks.MapPost("/hoopai", ReceivePlatformEventAsync).WithName("ReceivePlatformWebhook");
+        if (app.ServiceProvider.GetRequiredService<IOptions<IngressOptions>>().Value.Platform.Enabled)
+        {
+            webhooks.MapPost("/hoopai", ReceivePlatformEventAsync).WithName("ReceivePlatformWebhook");
+        }
+
         webhooks.MapPost("/sources/{name}", ReceiveSourceEventAsync).WithName("ReceiveSourceWebhook");
         return app;
     }
@@ -31,7 +36,8 @@ internal static class WebhookEndpoints
         var receivedAt = intake.Time.GetUtcNow();
         const string source = PlatformEventReader.Source;
 
-        var (body, problem) = await WebhookRequest.ReadBodyAsync(context.Request, intake.Options.MaxBodyBytes, context.RequestAborted);
+        var (body, problem) = await WebhookRequest.ReadBodyAsync(
+            context.Request, intake.Options.MaxBodyBytes, intake.Options.RetryAfterSeconds, context.RequestAborted);
         if (problem is not null)
         {
             return intake.Reject(problem, source, started);
@@ -48,9 +54,14 @@ internal static class WebhookEndpoints
             return intake.Reject(Problems.InvalidEvent(read.Error), source, started);
         }
 
-        if (!intake.IsFresh(read.Envelope.OccurredAt))
+        if (!intake.IsFreshPlatformEvent(read.Envelope.OccurredAt))
         {
-            return intake.Reject(Problems.StaleTimestamp(intake.Options.TimestampTolerance), source, started, read.Envelope);
+            return intake.Reject(Problems.StaleTimestamp(intake.Options.Platform.MaxEventAge, intake.Options.TimestampTolerance), source, started, read.Envelope);
+        }
+
+        if (intake.CheckPlatformApp(read.Envelope) is { } foreign)
+        {
+            return intake.Reject(foreign, source, started, read.Envelope);
         }
 
         return await intake.AcceptAsync(context, source, read.Envelope, body!, receivedAt, started);
@@ -67,7 +78,8 @@ internal static class WebhookEndpoints
             return intake.Reject(Problems.UnknownSource(name), "unknown-source", started);
         }
 
-        var (body, problem) = await WebhookRequest.ReadBodyAsync(context.Request, intake.Options.MaxBodyBytes, context.RequestAborted);
+        var (body, problem) = await WebhookRequest.ReadBodyAsync(
+            context.Request, intake.Options.MaxBodyBytes, intake.Options.RetryAfterSeconds, context.RequestAborted);
         if (problem is not null)
         {
             return intake.Reject(problem, source, started);
@@ -87,7 +99,7 @@ internal static class WebhookEndpoints
             case StandardWebhooksVerification.Valid:
                 break;
             case StandardWebhooksVerification.TimestampOutOfTolerance:
-                return intake.Reject(Problems.StaleTimestamp(intake.Options.TimestampTolerance), source, started);
+                return intake.Reject(Problems.StaleTimestamp(intake.Options.TimestampTolerance, intake.Options.TimestampTolerance), source, started);
             case StandardWebhooksVerification.MissingHeaders:
                 return intake.Reject(Problems.InvalidSignature(
                     "The webhook-id, webhook-timestamp and webhook-signature headers are required."), source, started);

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Sync.Core.Webhooks;
@@ -12,6 +14,52 @@ internal sealed partial class IngressOptionsValidator : IValidateOptions<Ingress
     {
         var failures = new List<string>();
         const string section = IngressOptions.SectionName;
+
+        Nested(options.Platform, section + ":Platform", failures);
+        Nested(options.OAuth, section + ":OAuth", failures);
+        Nested(options.Tls, section + ":Tls", failures);
+
+        if (options.Platform.Enabled && string.IsNullOrWhiteSpace(options.Platform.AppId))
+        {
+            failures.Add($"{section}:Platform:AppId is required while {section}:Platform:Enabled is true: this marketplace app's id, " +
+                         "which INSTALL and UNINSTALL events must carry.");
+        }
+
+        if (options.OAuth.StateKey.Length > 0 && OAuthStateKeyProblem(options.OAuth.StateKey) is { } stateKeyProblem)
+        {
+            failures.Add($"{section}:OAuth:StateKey {stateKeyProblem}");
+        }
+
+        if (options.OAuth.AuthorizeUrl is not { IsAbsoluteUri: true } authorize || authorize.Scheme != Uri.UriSchemeHttps && !authorize.IsLoopback)
+        {
+            failures.Add($"{section}:OAuth:AuthorizeUrl must be an absolute https address (http only on loopback).");
+        }
+
+        if (options.OAuth.RedirectUri.Length > 0 && !Uri.TryCreate(options.OAuth.RedirectUri, UriKind.Absolute, out _))
+        {
+            failures.Add($"{section}:OAuth:RedirectUri must be an absolute address (or empty).");
+        }
+
+        if (options.Tls.Enabled && TlsCertificate.Problem(options.Tls) is { } tlsProblem)
+        {
+            failures.Add($"{section}:Tls:CertificatePath {tlsProblem}");
+        }
+
+        foreach (var proxy in options.ForwardedHeaders.KnownProxies)
+        {
+            if (!IPAddress.TryParse(proxy, out _))
+            {
+                failures.Add($"{section}:ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address.");
+            }
+        }
+
+        foreach (var network in options.ForwardedHeaders.KnownNetworks)
+        {
+            if (!IPNetwork.TryParse(network, out _))
+            {
+                failures.Add($"{section}:ForwardedHeaders:KnownNetworks: '{network}' is not a CIDR network (e.g. 10.0.0.0/8).");
+            }
+        }
 
         if (!Ed25519SignatureVerifier.TryFromSubjectPublicKeyInfo(options.Platform.Ed25519PublicKey, out _))
         {
@@ -56,6 +104,23 @@ internal sealed partial class IngressOptionsValidator : IValidateOptions<Ingress
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Nested(object value, string prefix, List<string> failures)
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
+        {
+            failures.AddRange(results.Select(r => $"{prefix}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+        }
+    }
+
+    private static string? OAuthStateKeyProblem(string key)
+    {
+        var buffer = new byte[key.Length];
+        return Convert.TryFromBase64String(key, buffer, out var length)
+            ? length >= OAuthState.MinKeyBytes ? null : $"decodes to {length} bytes; at least {OAuthState.MinKeyBytes} are needed."
+            : "is not valid base64.";
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]

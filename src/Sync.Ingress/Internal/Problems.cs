@@ -28,13 +28,23 @@ internal static class Problems
     public static ProblemHttpResult InvalidSignature(string detail) =>
         Create(StatusCodes.Status401Unauthorized, "invalid-signature", "Invalid signature", detail);
 
-    public static ProblemHttpResult StaleTimestamp(TimeSpan tolerance) =>
+    public static ProblemHttpResult StaleTimestamp(TimeSpan maxAge, TimeSpan maxAhead) =>
         Create(StatusCodes.Status401Unauthorized, "stale-timestamp", "Stale or future timestamp",
-            $"The event's timestamp is more than {tolerance.TotalSeconds:F0} seconds away from now.");
+            $"The event's timestamp is more than {maxAge.TotalSeconds:F0} seconds old or more than {maxAhead.TotalSeconds:F0} seconds ahead of now.");
 
     public static ProblemHttpResult UnknownLocation() =>
         Create(StatusCodes.Status403Forbidden, "unknown-location", "Unknown location",
             "The event's locationId is not an active installation.");
+
+    public static ProblemHttpResult ForeignApp(bool absent) =>
+        Create(StatusCodes.Status403Forbidden, "foreign-app", "Event for another app",
+            absent
+                ? "INSTALL and UNINSTALL events must carry this app's appId."
+                : "The event's appId is not this app's: it was sent to another marketplace app.");
+
+    public static ProblemHttpResult CompanyNotAllowed() =>
+        Create(StatusCodes.Status403Forbidden, "company-not-allowed", "Company not allowed",
+            "The installing company is not among the companies allowed to install this app.");
 
     public static ProblemHttpResult TryLater(HttpContext context, int retryAfterSeconds, string detail)
     {

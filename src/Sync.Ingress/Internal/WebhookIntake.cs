@@ -14,23 +14,71 @@ internal sealed class WebhookIntake(
     IOptions<IngressOptions> options,
     WebhookVerifiers verifiers,
     KnownLocations locations,
+    RecentEvents recent,
     WebhookHandoff handoff,
     TimeProvider time,
     ILogger<WebhookIntake> logger)
 {
+    private const string Duplicate = "duplicate";
+
     public IngressOptions Options => options.Value;
 
     public WebhookVerifiers Verifiers => verifiers;
 
     public TimeProvider Time => time;
 
-    /// <summary>True when <paramref name="timestamp"/> is within the tolerance of now.</summary>
-    public bool IsFresh(DateTimeOffset timestamp) => (time.GetUtcNow() - timestamp).Duration() <= Options.TimestampTolerance;
+    /// <summary>
+    /// True when a platform event's <paramref name="timestamp"/> is at most <see cref="PlatformWebhookOptions.MaxEventAge"/>
+    /// old (the platform's retries resend the original timestamp) and at most the tolerance ahead of now.
+    /// </summary>
+    public bool IsFreshPlatformEvent(DateTimeOffset timestamp)
+    {
+        var age = time.GetUtcNow() - timestamp;
+        return age <= Options.Platform.MaxEventAge && -age <= Options.TimestampTolerance;
+    }
 
-    /// <summary>Checks the location, hands the event over and answers; logs the outcome.</summary>
+    /// <summary>
+    /// The platform signs every app's events with one key: an event meant for another app is refused. <c>INSTALL</c> and
+    /// <c>UNINSTALL</c> always carry <c>appId</c>, so theirs must be present and ours; other events only may not name
+    /// another app. An <c>INSTALL</c> must also come from an allowed company when a list is set.
+    /// </summary>
+    public ProblemHttpResult? CheckPlatformApp(WebhookEnvelope envelope)
+    {
+        var platform = Options.Platform;
+        var lifecycle = PlatformEventReader.IsLifecycleEvent(envelope.EventType);
+        if ((lifecycle && envelope.AppId is null) ||
+            (envelope.AppId is not null && !string.Equals(envelope.AppId, platform.AppId, StringComparison.Ordinal)))
+        {
+            return Problems.ForeignApp(absent: envelope.AppId is null);
+        }
+
+        if (envelope.EventType == PlatformEventReader.InstallType && !IsAllowedCompany(envelope.CompanyId))
+        {
+            return Problems.CompanyNotAllowed();
+        }
+
+        return null;
+    }
+
+    /// <summary>True when no company allow-list is set, or <paramref name="companyId"/> is on it.</summary>
+    public bool IsAllowedCompany(string? companyId) =>
+        Options.Platform.AllowedCompanyIds.Count == 0 ||
+        (companyId is not null && Options.Platform.AllowedCompanyIds.Contains(companyId, StringComparer.Ordinal));
+
+    /// <summary>
+    /// Answers a delivery this process already handed over with 200 <c>duplicate</c> (nothing published again), or checks
+    /// the location, hands the event over and answers; logs the outcome.
+    /// </summary>
     public async Task<Results<Ok<WebhookAccepted>, ProblemHttpResult>> AcceptAsync(
         HttpContext context, string source, WebhookEnvelope envelope, byte[] body, DateTimeOffset receivedAt, long started)
     {
+        var messageId = DeterministicId.ForWebhook(source, envelope.EventId);
+        if (recent.Contains(messageId))
+        {
+            Log(LogLevel.Information, source, envelope, Duplicate, StatusCodes.Status200OK, started);
+            return TypedResults.Ok(new WebhookAccepted(envelope.EventId, messageId, Duplicate));
+        }
+
         var exempt = source == PlatformEventReader.Source && PlatformEventReader.IsLifecycleEvent(envelope.EventType);
         if (!exempt)
         {
@@ -54,6 +102,7 @@ internal sealed class WebhookIntake(
             return Refuse(context, source, started, envelope, "the event cannot be stored durably now");
         }
 
+        recent.Add(messageId);
         if (envelope.EventType == PlatformEventReader.InstallType && envelope.LocationId is { } installed)
         {
             locations.Remember(installed);
@@ -61,7 +110,7 @@ internal sealed class WebhookIntake(
 
         var handedOff = outcome == HandoffOutcome.Published ? "published" : "stored";
         Log(LogLevel.Information, source, envelope, handedOff, StatusCodes.Status200OK, started);
-        return TypedResults.Ok(new WebhookAccepted(envelope.EventId, DeterministicId.ForWebhook(source, envelope.EventId), handedOff));
+        return TypedResults.Ok(new WebhookAccepted(envelope.EventId, messageId, handedOff));
     }
 
     /// <summary>Logs a rejection and returns its problem answer.</summary>
@@ -86,5 +135,8 @@ internal sealed class WebhookIntake(
 /// <summary>The answer to an accepted webhook.</summary>
 /// <param name="EventId">The event's id.</param>
 /// <param name="MessageId">The id it is published with (the same for every delivery of the event).</param>
-/// <param name="Handoff"><c>published</c> (confirmed by the broker) or <c>stored</c> (in the outbox, published shortly).</param>
+/// <param name="Handoff">
+/// <c>published</c> (confirmed by the broker), <c>stored</c> (in the outbox, published shortly) or <c>duplicate</c> (this
+/// process already handed this event over; nothing was published again).
+/// </param>
 public sealed record WebhookAccepted(string EventId, Guid MessageId, string Handoff);

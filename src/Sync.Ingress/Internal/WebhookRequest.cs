@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Net.Http.Headers;
 
 namespace Sync.Ingress.Internal;
@@ -12,7 +13,8 @@ internal static class WebhookRequest
     /// Checks the content type and size and reads the raw body, or returns the problem to answer. The body is read as
     /// bytes and never re-encoded: signatures are over exactly what was sent.
     /// </summary>
-    public static async Task<(byte[]? Body, ProblemHttpResult? Problem)> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    public static async Task<(byte[]? Body, ProblemHttpResult? Problem)> ReadBodyAsync(
+        HttpRequest request, int maxBytes, int retryAfterSeconds, CancellationToken cancellationToken)
     {
         if (!IsJson(request.ContentType))
         {
@@ -49,9 +51,29 @@ internal static class WebhookRequest
         {
             return (null, Problems.PayloadTooLarge(maxBytes));
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            // The sender was too slow (Kestrel's minimum data rate): a transient fault, so it is asked to retry.
+            return (null, Problems.TryLater(request.HttpContext, retryAfterSeconds, "The body arrived too slowly. Retry later."));
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // A malformed chunked body, or one that ended before its Content-Length or its last chunk: the sender's fault,
+            // permanently.
+            return (null, Problems.InvalidEvent("The request body is malformed or ended early: " + ex.Message.TrimEnd('.') + "."));
+        }
+        catch (Exception ex) when (ex is IOException || (ex is OperationCanceledException && !TimedOut(request.HttpContext)))
+        {
+            // The sender reset or aborted the connection while the body was read: nothing arrived to accept. (When the
+            // request timeout fired instead, the fault filter answers 429.)
+            return (null, Problems.InvalidEvent("The request body could not be read to its end (the connection was aborted)."));
+        }
 
         return (buffer.ToArray(), null);
     }
+
+    private static bool TimedOut(HttpContext context) =>
+        context.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true;
 
     /// <summary><c>application/json</c>, with no charset or UTF-8.</summary>
     public static bool IsJson(string? contentType)

@@ -32,13 +32,50 @@ public sealed partial class ChangeContactTagsConsumer(
     public async Task Consume(ConsumeContext<Batch<ChangeContactTags>> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        foreach (var location in context.Message.GroupBy(m => m.Message.LocationId, StringComparer.Ordinal))
+        var cancellationToken = context.CancellationToken;
+        foreach (var location in context.Message.GroupBy(m => m.Message.LocationId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            await ApplyAsync(location.Key, [.. location], context.CancellationToken);
+            List<ConsumeContext<ChangeContactTags>> batch = [.. location];
+            var settled = new HashSet<ConsumeContext<ChangeContactTags>>();
+            try
+            {
+                await ApplyAsync(location.Key, batch, settled, cancellationToken);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                // Something other than an API answer failed (a deadlock, a database or broker fault, a bug): nothing of
+                // this location's batch is known to be settled, so each unsettled command goes back on its schedule.
+                LogBatchFailed(location.Key, batch.Count - settled.Count, ex.GetType().Name, ex.Message);
+                await SettleAllAsync(batch.Where(m => !settled.Contains(m)), ex);
+            }
         }
     }
 
-    private async Task ApplyAsync(string locationId, List<ConsumeContext<ChangeContactTags>> batch, CancellationToken cancellationToken)
+    // Each command back for a later attempt, or dead-lettered when its schedule is used up. When even that cannot be
+    // done the whole batch stays in the queue: the consume fails without moving anything.
+    private async Task SettleAllAsync(IEnumerable<ConsumeContext<ChangeContactTags>> messages, Exception failure)
+    {
+        try
+        {
+            foreach (var message in messages)
+            {
+                if (!await forwarder.TryDeferAsync(message, failure))
+                {
+                    await forwarder.DeadLetterAsync(message, failure);
+                }
+            }
+        }
+        catch (Exception move) when (move is not OperationCanceledException)
+        {
+            throw new RedeliveryFailedException(
+                $"A tag batch failed ({failure.Message}) and its commands could not be moved ({move.Message}); they stay in the queue.",
+                new AggregateException(move, failure));
+        }
+    }
+
+    private async Task ApplyAsync(
+        string locationId, List<ConsumeContext<ChangeContactTags>> batch, HashSet<ConsumeContext<ChangeContactTags>> settled,
+        CancellationToken cancellationToken)
     {
         var items = new List<Item>(batch.Count);
         var seen = new HashSet<Guid>();
@@ -59,17 +96,24 @@ public sealed partial class ChangeContactTagsConsumer(
 
         await using var unitOfWork = await database.BeginAsync(cancellationToken);
 
-        // Guard each command's tags in (contact, time) order, so locks are taken in one order by every batch and, within
-        // the batch, a later operation on a tag replaces an earlier one.
+        // Guard each (contact, tag) of the batch in one global order — the location (one unit of work each), the contact,
+        // the tag — so batches on any number of workers take their locks in the same order and cannot deadlock each
+        // other; per tag, the commands go in time order, so a later operation on a tag replaces an earlier one.
         var latest = new Dictionary<(string Contact, string Tag), (TagOperation Operation, Item Item)>();
-        foreach (var item in items.Where(i => i.ContactId is not null).OrderBy(i => i.ContactId, StringComparer.Ordinal).ThenBy(i => i.Message.OccurredAt))
+        var guarded = items
+            .Where(i => i.ContactId is not null)
+            .SelectMany(i => i.Message.Tags.Select(TagChange.NormaliseTag).Distinct(StringComparer.Ordinal).Select(tag => (Item: i, Tag: tag)))
+            .OrderBy(e => e.Item.ContactId, StringComparer.Ordinal)
+            .ThenBy(e => e.Tag, StringComparer.Ordinal)
+            .ThenBy(e => e.Item.Message.OccurredAt);
+        foreach (var (item, tag) in guarded)
         {
-            var changes = item.Message.Tags.Select(t => new TagChange(TagChange.NormaliseTag(t), item.Message.Operation)).ToList();
-            var fresh = await index.TryAdvanceTagsAsync(unitOfWork, locationId, item.ContactId!, changes, item.Message.OccurredAt, cancellationToken);
-            LogGuarded(item.ContactId!, item.Message.Operation, string.Join(',', item.Message.Tags), item.Message.OccurredAt, string.Join(',', fresh.Select(f => f.Tag)));
-            foreach (var change in fresh)
+            var fresh = await index.TryAdvanceTagsAsync(unitOfWork, locationId, item.ContactId!,
+                [new TagChange(tag, item.Message.Operation)], item.Message.OccurredAt, cancellationToken);
+            LogGuarded(item.ContactId!, item.Message.Operation, tag, item.Message.OccurredAt, string.Join(',', fresh.Select(f => f.Tag)));
+            if (fresh.Count > 0)
             {
-                latest[(item.ContactId!, change.Tag)] = (item.Message.Operation, item);
+                latest[(item.ContactId!, tag)] = (item.Message.Operation, item);
             }
         }
 
@@ -146,9 +190,12 @@ public sealed partial class ChangeContactTagsConsumer(
                 await forwarder.DeadLetterAsync(item.Context, failure);
                 deadLettered++;
             }
+
+            settled.Add(item.Context);
         }
 
         await unitOfWork.CommitAsync(cancellationToken);
+        settled.UnionWith(batch);
         LogBatch(locationId, batch.Count, calls, applied, stale, duplicates, deferred, deadLettered);
     }
 
@@ -230,6 +277,10 @@ public sealed partial class ChangeContactTagsConsumer(
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information,
         Message = "Tag batch location {LocationId}: {Messages} commands, {Calls} bulk calls; {Applied} applied, {Stale} stale, {Duplicates} duplicates, {Deferred} deferred, {DeadLettered} dead-lettered")]
     private partial void LogBatch(string locationId, int messages, int calls, int applied, int stale, int duplicates, int deferred, int deadLettered);
+
+    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning,
+        Message = "Tag batch location {LocationId} failed ({ExceptionType}: {Reason}); its {Unsettled} unsettled commands go back on their schedule")]
+    private partial void LogBatchFailed(string locationId, int unsettled, string exceptionType, string reason);
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Debug, Message = "Tag guard contact {ContactId} {Operation} [{Tags}] at {OccurredAt:O}: fresh [{Fresh}]")]
     private partial void LogGuarded(string contactId, TagOperation operation, string tags, DateTimeOffset occurredAt, string fresh);

@@ -1,11 +1,14 @@
 using MassTransit;
+using Sync.Core;
 
 namespace Sync.Messaging.Redelivery;
 
 /// <summary>
-/// Outermost consume filter of a work queue: a transient failure is first retried at once (as configured); a failure
-/// that may pass (transient, rate limited) is then sent back through a wait queue and the delivery acknowledged; any other failure is rethrown, so MassTransit moves the message to the
-/// error queue with its fault headers. Batches are left to their consumer, which settles each element on its own.
+/// Outermost consume filter of a work queue: a transient or infrastructure failure is first retried at once (as
+/// configured); a failure that may pass (transient, rate limited, waiting, an open circuit…) is then sent back through a
+/// wait queue; any other failure, or one whose schedule is used up, is moved to the error queue with its reasons. Either
+/// way the move is confirmed before the delivery is acknowledged; a move that fails leaves the message in its queue
+/// (<see cref="RedeliveryFailedException"/>). Batches are left to their consumer, which settles each element on its own.
 /// </summary>
 /// <typeparam name="T">The message type.</typeparam>
 public sealed class ClassifiedRedeliveryFilter<T>(RedeliveryForwarder forwarder) : IFilter<ConsumeContext<T>>
@@ -27,16 +30,13 @@ public sealed class ClassifiedRedeliveryFilter<T>(RedeliveryForwarder forwarder)
             }
             catch (Exception ex) when (!IsBatch && !(ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
             {
-                if (attempt < forwarder.ImmediateRetries && Core.FailureClassifier.Classify(ex) == Core.FailureKind.Transient)
+                var kind = FailureClassifier.Classify(ex);
+                if (attempt < forwarder.ImmediateRetries && kind is FailureKind.Transient or FailureKind.Infrastructure)
                 {
                     continue;
                 }
 
-                if (!await forwarder.TryDeferAsync(context, ex))
-                {
-                    throw;
-                }
-
+                await SettleAsync(context, ex);
                 return;
             }
         }
@@ -44,4 +44,21 @@ public sealed class ClassifiedRedeliveryFilter<T>(RedeliveryForwarder forwarder)
 
     /// <inheritdoc />
     public void Probe(ProbeContext context) => context?.CreateFilterScope("syncClassifiedRedelivery");
+
+    private async Task SettleAsync(ConsumeContext<T> context, Exception failure)
+    {
+        try
+        {
+            if (!await forwarder.TryDeferAsync(context, failure))
+            {
+                await forwarder.DeadLetterAsync(context, failure);
+            }
+        }
+        catch (Exception move) when (!(move is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
+        {
+            throw new RedeliveryFailedException(
+                $"Message {context.MessageId} failed ({failure.Message}) and could not be moved ({move.Message}); it stays in its queue.",
+                new AggregateException(move, failure));
+        }
+    }
 }

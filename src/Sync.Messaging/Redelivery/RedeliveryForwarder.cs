@@ -23,6 +23,9 @@ public sealed partial class RedeliveryForwarder
     /// <summary>Header counting the waits for a rate limit.</summary>
     public const string RateLimitDeferralsHeader = "Sync-RateLimit-Deferrals";
 
+    /// <summary>Header counting the redeliveries after a failure of Sync's own infrastructure (database, sockets).</summary>
+    public const string InfrastructureRedeliveriesHeader = "Sync-Infrastructure-Redeliveries";
+
     /// <summary>Header counting the waits for Sync's own budget (burst schedule or daily limit); never capped.</summary>
     public const string ThrottleWaitsHeader = "Sync-Throttle-Waits";
 
@@ -39,13 +42,15 @@ public sealed partial class RedeliveryForwarder
     private readonly DelayTiers _tiers;
     private readonly TimeSpan[] _backoff;
     private readonly ILogger<RedeliveryForwarder> _logger;
+    private readonly ErrorQueueDeclarer _errorQueues;
 
     /// <summary>Immediate retries of a transient failure before it is deferred.</summary>
     public int ImmediateRetries => _options.ImmediateRetries;
 
     /// <summary>Creates the forwarder.</summary>
-    public RedeliveryForwarder(IOptions<RedeliveryPolicyOptions> options, ILogger<RedeliveryForwarder> logger)
+    public RedeliveryForwarder(IOptions<RedeliveryPolicyOptions> options, ErrorQueueDeclarer errorQueues, ILogger<RedeliveryForwarder> logger)
     {
+        _errorQueues = errorQueues;
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _tiers = _options.Tiers;
@@ -110,6 +115,22 @@ public sealed partial class RedeliveryForwarder
                 return true;
             }
 
+            case FailureKind.Infrastructure:
+            {
+                // The database or a socket failed: 1 s doubling up to the longest tier, for hours, not seconds.
+                var done = Count(context, InfrastructureRedeliveriesHeader);
+                if (done >= _options.MaxInfrastructureRedeliveries)
+                {
+                    LogRetriesExhausted(context.MessageId, typeof(T).Name, done);
+                    return false;
+                }
+
+                var wait = _tiers.RoundUp(TimeSpan.FromSeconds(1L << Math.Min(done, 20)));
+                await ForwardAsync(context, wait, InfrastructureRedeliveriesHeader, done + 1);
+                LogDeferred(context.MessageId, typeof(T).Name, kind, wait, done + 1);
+                return true;
+            }
+
             case FailureKind.Throttled:
             {
                 // Sync's own budget: not the API's refusal, so nothing is used up; a daily limit waits for its reset.
@@ -153,8 +174,9 @@ public sealed partial class RedeliveryForwarder
     }
 
     /// <summary>
-    /// Moves one message to its queue's error queue with MassTransit's fault headers, as a thrown exception would:
-    /// for an element of a batch whose other elements succeeded.
+    /// Moves one message to its queue's error queue with MassTransit's fault headers and Sync's (why, the last HTTP
+    /// status and API answer, the location), mandatory and confirmed: when no queue takes it, this throws and the
+    /// message must stay where it is. Used by the consume filter and for a failed element of a batch.
     /// </summary>
     public async Task DeadLetterAsync<T>(ConsumeContext<T> context, Exception exception)
         where T : class
@@ -162,19 +184,83 @@ public sealed partial class RedeliveryForwarder
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(exception);
         var queue = QueueOf(context);
+        var kind = FailureClassifier.Classify(exception);
+        var failure = Find<SyncFailureException>(exception);
+        await _errorQueues.EnsureAsync(queue, context.CancellationToken);
         var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{queue}_error?type=fanout"));
         var pipe = Pipe.Execute<SendContext<T>>(send =>
         {
+            MakeMandatory(send);
             send.Headers.Set(MessageHeaders.Reason, "fault");
             send.Headers.Set(MessageHeaders.FaultExceptionType, exception.GetType().FullName);
             send.Headers.Set(MessageHeaders.FaultMessage, exception.Message);
             send.Headers.Set(MessageHeaders.FaultStackTrace, exception.StackTrace);
-            send.Headers.Set(MessageHeaders.FaultTimestamp, DateTime.UtcNow.ToString("O"));
+            send.Headers.Set(MessageHeaders.FaultTimestamp, DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             send.Headers.Set(MessageHeaders.FaultInputAddress, context.ReceiveContext.InputAddress?.ToString());
             send.Headers.Set(MessageHeaders.FaultMessageType, typeof(T).FullName);
+            send.Headers.Set(SyncHeaders.FailureKind, ReasonOf(kind));
+            if (failure?.HttpStatus is { } status)
+            {
+                send.Headers.Set(SyncHeaders.HttpStatus, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            if (failure?.ApiAnswer is { Length: > 0 } answer)
+            {
+                send.Headers.Set(SyncHeaders.ApiAnswer, answer.Length > 300 ? answer[..300] : answer);
+            }
+
+            if (LocationOf(context.Message) is { } location)
+            {
+                send.Headers.Set(SyncHeaders.LocationId, location);
+            }
         });
         await endpoint.Send(context.Message, new ForwardMessagePipe<T>(context, pipe), context.CancellationToken);
-        LogDeadLettered(context.MessageId, typeof(T).Name, FailureClassifier.Classify(exception), exception.Message);
+        LogDeadLettered(context.MessageId, typeof(T).Name, kind, exception.Message);
+    }
+
+    /// <summary>What a dead letter's <see cref="SyncHeaders.FailureKind"/> says of a failure of this kind.</summary>
+    public static string ReasonOf(FailureKind kind) => kind switch
+    {
+        FailureKind.Permanent => "permanent",
+        FailureKind.Authentication or FailureKind.Suspended => "authentication",
+        FailureKind.Transient or FailureKind.Infrastructure => "retries-exhausted",
+        FailureKind.RateLimited => "rate-limited",
+        FailureKind.Waiting => "waiting-expired",
+        _ => "unexpected",
+    };
+
+    private static string? LocationOf(object message) => message switch
+    {
+        Contracts.WebhookReceived webhook => webhook.LocationId,
+        Contracts.ChangeContactTags tags => tags.LocationId,
+        _ => null,
+    };
+
+    private static TException? Find<TException>(Exception exception)
+        where TException : Exception
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is TException found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    // Unroutable means lost: with publisher confirms on, a returned message fails the send instead.
+    private static void MakeMandatory(SendContext send)
+    {
+        if (send is RabbitMqSendContext rabbit)
+        {
+            rabbit.Mandatory = true;
+        }
+        else if (send.TryGetPayload(out RabbitMqSendContext? payload))
+        {
+            payload.Mandatory = true;
+        }
     }
 
     private async Task ForwardAsync<T>(ConsumeContext<T> context, TimeSpan delay, string header, int count, params (string Name, string Value)[] more)
@@ -183,9 +269,12 @@ public sealed partial class RedeliveryForwarder
         var queue = QueueOf(context);
         var tier = DelayTiers.NameOf(_tiers.RoundUp(delay));
         var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{tier}?type=fanout"));
+        var epoch = EpochOf(context);
         var pipe = Pipe.Execute<SendContext<T>>(send =>
         {
+            MakeMandatory(send);
             send.SetRoutingKey(queue);
+            send.Headers.Set(SyncHeaders.ScheduleEpoch, epoch);
             send.Headers.Set(header, count);
             foreach (var (name, value) in more)
             {
@@ -195,10 +284,18 @@ public sealed partial class RedeliveryForwarder
         await endpoint.Send(context.Message, new ForwardMessagePipe<T>(context, pipe), context.CancellationToken);
     }
 
+    // A counter counts only under the dead-lettering it was counted after: a message dead-lettered since then (replayed,
+    // or shovelled back from its error queue) starts a fresh schedule.
     private static int Count(ConsumeContext context, string header) =>
-        context.Headers.Get<int>(header) ?? 0;
+        context.Headers.Get<string>(SyncHeaders.ScheduleEpoch) is { } epoch && epoch != EpochOf(context)
+            ? 0
+            : context.Headers.Get<int>(header) ?? 0;
+
+    private static string EpochOf(ConsumeContext context) =>
+        context.Headers.Get<string>(MessageHeaders.FaultTimestamp) is { Length: > 0 } faulted ? faulted : "-";
 
     private static DateTimeOffset? SuspendedSince(ConsumeContext context) =>
+        Count(context, SuspendedWaitsHeader) > 0 &&
         context.Headers.Get<string>(SuspendedSinceHeader) is { } text &&
         DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var since)
             ? since

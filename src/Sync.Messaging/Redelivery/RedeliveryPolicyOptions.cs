@@ -38,6 +38,13 @@ public sealed class RedeliveryPolicyOptions : IValidatableObject
     [Range(1, 3600)]
     public int DefaultRateLimitWaitSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// How many times a message is redelivered after failures of Sync's own infrastructure (a database deadlock, timeout
+    /// or restart), 1 s doubling to the longest tier, before it is dead-lettered (default 30: several hours).
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxInfrastructureRedeliveries { get; set; } = 30;
+
     /// <summary>Wait between attempts while the API's circuit is open, when the circuit names no probe time (default 30 s).</summary>
     [Range(1, 3600)]
     public int CircuitWaitSeconds { get; set; } = 30;

@@ -22,6 +22,7 @@ public static class RedeliveryServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<RedeliveryForwarder>();
+        services.TryAddSingleton<ErrorQueueDeclarer>();
         services.AddHostedService<RedeliveryTopologyInitializer>();
         return services;
     }

@@ -6,30 +6,40 @@ using RabbitMQ.Client;
 namespace Sync.Messaging.Redelivery;
 
 /// <summary>
-/// Declares, before the bus starts, what MassTransit does not: the delay tiers' wait queues, the poison queue, and
-/// the work queues bound to their messages' exchanges. The last makes a publish durable from the first message on:
-/// an exchange with no queue bound drops what it receives, so an ingress that started before any worker ever ran
-/// would otherwise lose its first events. Registered ahead of the bus's hosted service.
+/// Declares, before the bus starts, what MassTransit does not: the delay tiers' wait queues, the poison queue, the
+/// work queues bound to their messages' exchanges, and each work queue's error queue. The work queues make a publish
+/// durable from the first message on (an exchange with no queue bound drops what it receives, so an ingress that
+/// started before any worker ever ran would otherwise lose its first events); the error queues make the first dead
+/// letter durable (MassTransit declares an error queue only when it first moves a message there itself). Registered
+/// ahead of the bus's hosted service.
 /// </summary>
 public sealed partial class RedeliveryTopologyInitializer(
     IOptions<RabbitMqOptions> rabbit,
     IOptions<RedeliveryPolicyOptions> policy,
+    ErrorQueueDeclarer errorQueues,
     ILogger<RedeliveryTopologyInitializer> logger) : IHostedService
 {
-    /// <inheritdoc />
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>A connection factory for the configured broker.</summary>
+    public static ConnectionFactory ConnectionFactoryFor(RabbitMqOptions options, string clientName)
     {
-        var settings = rabbit.Value.Resolve();
-        var factory = new ConnectionFactory
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Resolve();
+        return new ConnectionFactory
         {
             HostName = settings.Host,
             Port = settings.Port,
             VirtualHost = settings.VirtualHost,
             UserName = settings.Username,
             Password = settings.Password,
-            ClientProvidedName = "sync-topology",
+            ClientProvidedName = clientName,
             Ssl = { Enabled = settings.UseTls, ServerName = settings.Host },
         };
+    }
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var factory = ConnectionFactoryFor(rabbit.Value, "sync-topology");
 
         for (var attempt = 1; ; attempt++)
         {
@@ -38,6 +48,11 @@ public sealed partial class RedeliveryTopologyInitializer(
                 await using var connection = await factory.CreateConnectionAsync(cancellationToken);
                 await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
                 await DeclareAsync(channel, policy.Value, cancellationToken);
+                foreach (var (queue, _) in WorkQueues)
+                {
+                    errorQueues.Declared(queue);
+                }
+
                 LogDeclared(policy.Value.Tiers.Delays.Count);
                 return;
             }
@@ -60,7 +75,13 @@ public sealed partial class RedeliveryTopologyInitializer(
         ("change-contact-tags", "Sync.Contracts:ChangeContactTags"),
     ];
 
-    /// <summary>Declares the wait queues of the policy's tiers, the poison queue and the work queues on an open channel.</summary>
+    /// <summary>The error queue (and its fanout exchange) of a work queue, as MassTransit names it.</summary>
+    public static string ErrorQueueOf(string queue) => queue + "_error";
+
+    /// <summary>
+    /// Declares the wait queues of the policy's tiers, the poison queue, the work queues and their error queues on an
+    /// open channel.
+    /// </summary>
     public static async Task DeclareAsync(IChannel channel, RedeliveryPolicyOptions policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
@@ -85,10 +106,32 @@ public sealed partial class RedeliveryTopologyInitializer(
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments,
                 cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, exchange, "", cancellationToken: cancellationToken);
+            await DeclareErrorQueueAsync(channel, queue, policy, cancellationToken);
         }
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Declared {Tiers} delay tiers and the poison queue")]
+    /// <summary>
+    /// Declares the error queue of <paramref name="queue"/> bound to its fanout exchange, with the arguments MassTransit
+    /// gives it when it moves a message there (it copies the work queue's), so either declaration accepts the other.
+    /// </summary>
+    public static async Task DeclareErrorQueueAsync(IChannel channel, string queue, RedeliveryPolicyOptions policy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(policy);
+        var arguments = new Dictionary<string, object?> { ["x-queue-type"] = "quorum" };
+        foreach (var (key, value) in WorkQueuePolicy.QueueArguments(policy))
+        {
+            arguments[key] = value;
+        }
+
+        var error = ErrorQueueOf(queue);
+        await channel.ExchangeDeclareAsync(error, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false, arguments: arguments,
+            cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Declared {Tiers} delay tiers, the poison queue, the work queues and their error queues")]
     private partial void LogDeclared(int tiers);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Broker not ready for topology (attempt {Attempt}): {Reason}")]

@@ -29,9 +29,14 @@ public static class WorkQueuePolicy
             }
         }
 
-        // Failures end in Sync's dead-letter store, not in Fault<T> events nobody subscribes to.
+        // Failures end in Sync's dead-letter store, not in Fault<T> events nobody subscribes to; a failure that could not
+        // be moved leaves the message in its queue.
         endpoint.PublishFaults = false;
+        endpoint.ConfigureError(x => x.UseFilter(new SyncErrorTransportFilter()));
         endpoint.UseConsumeFilter(typeof(ClassifiedRedeliveryFilter<>), context);
+
+        // Work that calls the API pauses while the API's circuit is open (where the worker's kill switch runs).
+        context.GetService<Circuits.ApiCircuitSupervisor>()?.Watch(endpoint.InputAddress.AbsolutePath.TrimEnd('/').Split('/')[^1]);
     }
 
     /// <summary>The arguments every work queue is declared with (besides <c>x-queue-type=quorum</c>).</summary>

@@ -55,6 +55,11 @@ internal sealed record BulkTagResponse(
     IReadOnlyList<BulkTagItem> Responses,
     string TraceId);
 
+internal sealed record BulkTagSummaryResponse(
+    [property: JsonPropertyName("succeded")] bool Succeded,
+    int ErrorCount,
+    string TraceId);
+
 internal sealed record LegacyMeta(
     int Total,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? StartAfterId,
@@ -102,6 +107,7 @@ internal sealed record InspectionMessage(string Message, string TraceId);
 [JsonSerializable(typeof(SucceededResponse))]
 [JsonSerializable(typeof(TagsResponse))]
 [JsonSerializable(typeof(BulkTagResponse))]
+[JsonSerializable(typeof(BulkTagSummaryResponse))]
 [JsonSerializable(typeof(LegacyListResponse))]
 [JsonSerializable(typeof(SearchResponse))]
 [JsonSerializable(typeof(CodeRequest))]

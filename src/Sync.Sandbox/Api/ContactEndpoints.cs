@@ -198,6 +198,13 @@ internal sealed class ContactEndpoints(SandboxState state)
                 }
             }
 
+            if (state.Faults.Current.BulkOmitResponses)
+            {
+                await context.JsonAsync(201, new BulkTagSummaryResponse(errorCount < results.Length, errorCount, context.TraceId()),
+                    SandboxJson.Default.BulkTagSummaryResponse);
+                return;
+            }
+
             await context.JsonAsync(201, new BulkTagResponse(errorCount < results.Length, errorCount, items, context.TraceId()),
                 SandboxJson.Default.BulkTagResponse);
         }

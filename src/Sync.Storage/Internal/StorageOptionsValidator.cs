@@ -2,15 +2,19 @@ using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using System.Text;
 using Microsoft.Data.SqlClient;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Sync.Storage.Internal;
 
 /// <summary>Checks <see cref="StorageOptions"/> at start-up and says exactly what is wrong, never printing a key or password.</summary>
-internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+internal sealed class StorageOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<StorageOptions>
 {
     private const string Section = StorageOptions.SectionName;
+
+    // The key committed in the hosts' appsettings.Development.json: public, so it protects nothing anywhere else.
+    private const string DevelopmentKey = "zZexxwC0u10YhKWG66YqTnyDG+6LLHiPtwN3R2WS5aE=";
 
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
@@ -44,11 +48,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
                          "project file and make sure ICU is installed (Debian: libicu72).");
         }
 
-        ValidateKeys(options, failures);
+        ValidateKeys(options, failures, environment?.IsDevelopment() ?? DevelopmentByEnvironmentVariable());
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void ValidateKeys(StorageOptions options, List<string> failures)
+    private static void ValidateKeys(StorageOptions options, List<string> failures, bool development)
     {
         if (options.EncryptionKeys.Count == 0)
         {
@@ -73,6 +77,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             {
                 failures.Add($"{Section}:EncryptionKeys:{id} decodes to {length} bytes; AES-256 needs exactly {TokenCipher.KeySize}.");
             }
+            else if (!development && string.Equals(value.Trim(), DevelopmentKey, StringComparison.Ordinal))
+            {
+                failures.Add($"{Section}:EncryptionKeys:{id} is the development key committed to the repository; outside the " +
+                             "Development environment supply a key of your own (e.g. `openssl rand -base64 32`) from a secret store.");
+            }
         }
 
         if (string.IsNullOrWhiteSpace(options.ActiveKeyId))
@@ -84,6 +93,13 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add($"{Section}:ActiveKeyId '{options.ActiveKeyId}' is not among EncryptionKeys ({string.Join(", ", options.EncryptionKeys.Keys)}).");
         }
     }
+
+    // A process without a host (sync-admin) reads its environment as the host builders do.
+    private static bool DevelopmentByEnvironmentVariable() =>
+        string.Equals(
+            Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT"),
+            Environments.Development,
+            StringComparison.OrdinalIgnoreCase);
 
     private static bool IsGlobalizationInvariant()
     {

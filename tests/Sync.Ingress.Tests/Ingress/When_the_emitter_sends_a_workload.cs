@@ -42,7 +42,7 @@ public sealed class When_the_emitter_sends_a_workload : IngressFixture
 
         options.Target = new Uri(Ingress.Client.BaseAddress!, "/webhooks/hoopai");
         _platformReport = await new WebhookEmitter(Ingress.Client, new PlatformWebhookSigner(_platformKey), options)
-            .SendAsync([.. WorkloadGenerator.ToPlatformEvents(_workload).Select(e => e.ToOutgoing())]);
+            .SendAsync([.. WorkloadGenerator.ToPlatformEvents(_workload, appId: IngressSettings.AppId).Select(e => e.ToOutgoing())]);
     }
 
     [OneTimeTearDown]

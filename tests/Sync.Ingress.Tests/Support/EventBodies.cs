@@ -18,6 +18,7 @@ public static class EventBodies
             ["tags"] = new JsonArray("lead"),
             ["timestamp"] = timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
             ["webhookId"] = webhookId,
+            ["appId"] = IngressSettings.AppId,
         };
         change?.Invoke(body);
         return Encoding.UTF8.GetBytes(body.ToJsonString());

@@ -38,7 +38,7 @@ public abstract class IngressFixture
         await BeforeStartAsync();
         var settings = new IngressSettings(VirtualHost, Database, Signer.PublicKeySpki, SourceSecret);
         Configure(settings);
-        Ingress = await IngressHost.StartAsync(settings.Values);
+        Ingress = await IngressHost.StartAsync(settings.Values, Url, ConfigureServices, CreateTransport());
         await InstallAsync(KnownLocation);
         await AfterStartAsync();
     }
@@ -68,6 +68,17 @@ public abstract class IngressFixture
     protected virtual void Configure(IngressSettings settings)
     {
     }
+
+    /// <summary>The address the ingress listens on (default plain HTTP on a free loopback port).</summary>
+    protected virtual string Url => "http://127.0.0.1:0";
+
+    /// <summary>Last changes to the ingress's services (they win over its own defaults, e.g. the clock).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
+    /// <summary>The test client's handler; null for the default one.</summary>
+    protected virtual HttpMessageHandler? CreateTransport() => null;
 
     /// <summary>Runs before the ingress is configured and started (e.g. to start a sandbox it calls).</summary>
     protected virtual Task BeforeStartAsync() => Task.CompletedTask;

@@ -15,12 +15,20 @@ public sealed class IngressHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private IngressHost(WebApplication app, Uri address, LogCapture logs)
+    private IngressHost(WebApplication app, Uri address, LogCapture logs, HttpMessageHandler? transport)
     {
         _app = app;
         Logs = logs;
-        Client = new HttpClient(new RecordingHandler()) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+        Address = address;
+        Client = new HttpClient(transport is null ? new RecordingHandler() : new RecordingHandler(transport))
+        {
+            BaseAddress = address,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
     }
+
+    /// <summary>The address Kestrel listens on.</summary>
+    public Uri Address { get; }
 
     public HttpClient Client { get; }
 
@@ -29,10 +37,18 @@ public sealed class IngressHost : IAsyncDisposable
     /// <summary>Every log line the ingress wrote.</summary>
     public LogCapture Logs { get; }
 
-    public static async Task<IngressHost> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <param name="settings">Configuration on top of the host's own.</param>
+    /// <param name="url">The address to listen on (port 0: a free one).</param>
+    /// <param name="services">Last service changes (e.g. a test clock).</param>
+    /// <param name="transport">The client's handler (e.g. one trusting a test certificate); cookies are kept by default.</param>
+    public static async Task<IngressHost> StartAsync(
+        IReadOnlyDictionary<string, string?> settings,
+        string url = "http://127.0.0.1:0",
+        Action<IServiceCollection>? services = null,
+        HttpMessageHandler? transport = null)
     {
         var logs = new LogCapture();
-        var app = IngressApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        var app = IngressApp.Build(["--urls", url], builder =>
         {
             // The test's output folder may hold another host's appsettings.json: pin what the tests rely on.
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -45,12 +61,16 @@ public sealed class IngressHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddProvider(logs);
+            if (services is not null)
+            {
+                services(builder.Services);
+            }
         });
 
         using var started = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await app.StartAsync(started.Token);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new IngressHost(app, new Uri(address), logs);
+        return new IngressHost(app, new Uri(address), logs, transport);
     }
 
     public Task<HttpResponseMessage> PostPlatformAsync(byte[] body, string? signature, string contentType = "application/json", string? legacySignature = null)

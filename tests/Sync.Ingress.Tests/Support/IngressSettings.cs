@@ -7,6 +7,9 @@ public sealed class IngressSettings
 {
     public const string SourceName = "crm";
 
+    /// <summary>The app id the ingress is configured with and test events carry.</summary>
+    public const string AppId = "test-app";
+
     private readonly Dictionary<string, string?> _values = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Sync:Outbox:PollInterval"] = "00:00:00.200",
@@ -24,6 +27,7 @@ public sealed class IngressSettings
         Broker(vhost, vhost.Host, vhost.Port);
         Database(database.ConnectionString);
         _values["Sync:Ingress:Platform:Ed25519PublicKey"] = ed25519PublicKey;
+        _values["Sync:Ingress:Platform:AppId"] = AppId;
         _values[$"Sync:Ingress:Sources:{SourceName}:Secrets:0"] = sourceSecret;
     }
 

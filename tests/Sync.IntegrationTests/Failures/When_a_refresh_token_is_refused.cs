@@ -11,7 +11,7 @@ public sealed class When_a_refresh_token_is_refused
     private const string Healthy = "HealthyLocation00001";
     private WorkerHarness _worker = null!;
     private bool _settled;
-    private int _deadLetters;
+    private long _deadLetters;
 
     [OneTimeSetUp]
     public async Task Refresh_two_locations_one_of_them_revoked()

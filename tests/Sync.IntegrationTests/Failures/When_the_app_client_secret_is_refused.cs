@@ -11,7 +11,7 @@ public sealed class When_the_app_client_secret_is_refused
     private WorkerHarness _worker = null!;
     private long _refusedRefreshes;
     private InstallationStatus? _statusWhileRefused;
-    private int _deadLettersWhileRefused;
+    private long _deadLettersWhileRefused;
     private bool _applied;
 
     [OneTimeSetUp]

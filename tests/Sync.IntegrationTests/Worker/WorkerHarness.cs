@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +9,9 @@ using Sync.Contracts;
 using Sync.Core;
 using Sync.Emitter;
 using Sync.HoopAi.OAuth;
+using Sync.IntegrationTests.Failures;
 using Sync.Messaging;
+using Sync.Messaging.Redelivery;
 using Sync.Sandbox;
 using Sync.Storage;
 using Sync.Testing;
@@ -24,18 +24,17 @@ namespace Sync.IntegrationTests.Worker;
 /// </summary>
 internal sealed class WorkerHarness : IAsyncDisposable
 {
-    /// <summary>The worker's queues whose error exchanges <see cref="DeadLettersAsync"/> watches.</summary>
-    public static readonly IReadOnlyList<string> WorkQueues = ["webhook-received", "change-contact-tags"];
+    private readonly IReadOnlyDictionary<string, string?>? _settings;
+    private readonly List<IHost> _others = [];
 
-    private const string DeadLetterTap = "test-dead-letter-tap";
-    private int _deadLetters;
-
-    private WorkerHarness(RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, IHost host)
+    private WorkerHarness(
+        RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, IHost host, IReadOnlyDictionary<string, string?>? settings)
     {
         VirtualHost = vhost;
         Database = database;
         Sandbox = sandbox;
         Host = host;
+        _settings = settings;
     }
 
     public RabbitMqTestVirtualHost VirtualHost { get; }
@@ -48,16 +47,30 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public IServiceProvider Services => Host.Services;
 
-    /// <summary>Starts a worker; <paramref name="settings"/> override its configuration (e.g. <c>Sync:Redelivery:…</c>).</summary>
+    /// <summary>
+    /// Starts a worker on a new virtual host and database against a new sandbox; <paramref name="settings"/> override
+    /// the worker's configuration (e.g. <c>Sync:Circuit:ProbeInterval</c>).
+    /// </summary>
     public static async Task<WorkerHarness> StartAsync(SandboxOptions? sandboxOptions = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var vhost = await RabbitMqTestVirtualHost.CreateAsync();
         var database = await PostgresTestDatabase.CreateAsync();
         var sandbox = await SandboxServer.StartAsync(sandboxOptions ?? new SandboxOptions());
+        var host = await StartHostAsync(vhost, database, sandbox, settings);
+        return new WorkerHarness(vhost, database, sandbox, host, settings);
+    }
 
-        // Before anything can fail: a queue of the test's own on every error exchange sees each dead letter.
-        await TapDeadLettersAsync(vhost);
+    /// <summary>Starts one more worker process (in-process) on the same broker, database and sandbox: scale-out.</summary>
+    public async Task<IHost> StartAnotherWorkerAsync()
+    {
+        var host = await StartHostAsync(VirtualHost, Database, Sandbox, _settings);
+        _others.Add(host);
+        return host;
+    }
 
+    private static async Task<IHost> StartHostAsync(
+        RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, IReadOnlyDictionary<string, string?>? settings)
+    {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -96,17 +109,17 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
         // The bus connects in the background: wait for its endpoints before the test publishes.
         await BusReadiness.WaitAsync(host.Services.GetRequiredService<IBusControl>(), TimeSpan.FromSeconds(60));
-
-        return new WorkerHarness(vhost, database, sandbox, host);
+        return host;
     }
 
     /// <summary>Registers a private-integration token for the location in the sandbox and as an installation.</summary>
-    public async Task InstallPrivateAsync(string locationId)
+    public async Task<string> InstallPrivateAsync(string locationId)
     {
         var grant = Sandbox.State.Tokens.RegisterPrivateToken(locationId);
         await Services.GetRequiredService<IInstallationStore>().SaveAsync(
             new Installation(locationId, null, AuthMode.PrivateIntegration, InstallationStatus.Active, grant.Token, null, null, DateTimeOffset.UtcNow),
             CancellationToken.None);
+        return grant.Token;
     }
 
     /// <summary>
@@ -127,11 +140,18 @@ internal sealed class WorkerHarness : IAsyncDisposable
     public async Task<InstallationStatus?> StatusOfAsync(string locationId) =>
         (await Services.GetRequiredService<IInstallationStore>().GetAsync(locationId, CancellationToken.None))?.Status;
 
-    /// <summary>How many messages were dead-lettered (sent to any work queue's error exchange) so far.</summary>
-    public async Task<int> DeadLettersAsync()
+    /// <summary>How many messages the work queues' error queues hold (exact counts over AMQP).</summary>
+    public async Task<long> DeadLettersAsync()
     {
-        _deadLetters += (await VirtualHost.DrainAsync(DeadLetterTap)).Count;
-        return _deadLetters;
+        await using var queues = await BrokerQueues.OpenAsync(VirtualHost);
+        long total = 0;
+        foreach (var (queue, _) in RedeliveryTopologyInitializer.WorkQueues)
+        {
+            var errors = RedeliveryTopologyInitializer.ErrorQueueOf(queue);
+            total += await queues.ExistsAsync(errors) ? await queues.CountAsync(errors) : 0;
+        }
+
+        return total;
     }
 
     /// <summary>Publishes a webhook as the ingress would: message id from (source, event id).</summary>
@@ -166,31 +186,14 @@ internal sealed class WorkerHarness : IAsyncDisposable
         return await done();
     }
 
-    private static async Task TapDeadLettersAsync(RabbitMqTestVirtualHost vhost)
-    {
-        var api = TestSettings.RabbitMqManagement;
-        using var management = new HttpClient { BaseAddress = new Uri(api.GetLeftPart(UriPartial.Authority) + "/api/") };
-        var credentials = api.UserInfo.Length > 0 ? Uri.UnescapeDataString(api.UserInfo) : "guest:guest";
-        management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
-        var v = Uri.EscapeDataString(vhost.Name);
-        using (var declared = await management.PutAsJsonAsync($"queues/{v}/{DeadLetterTap}", new { durable = true, auto_delete = false }))
-        {
-            declared.EnsureSuccessStatusCode();
-        }
-
-        foreach (var queue in WorkQueues)
-        {
-            // Declared as MassTransit declares its error exchanges (durable fanout), so the worker's own declaration agrees.
-            var exchange = Uri.EscapeDataString(queue + "_error");
-            using var declared = await management.PutAsJsonAsync($"exchanges/{v}/{exchange}", new { type = "fanout", durable = true, auto_delete = false });
-            declared.EnsureSuccessStatusCode();
-            using var bound = await management.PostAsJsonAsync($"bindings/{v}/e/{exchange}/q/{DeadLetterTap}", new { routing_key = "" });
-            bound.EnsureSuccessStatusCode();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
+        foreach (var other in _others)
+        {
+            await other.StopAsync();
+            other.Dispose();
+        }
+
         await Host.StopAsync();
         Host.Dispose();
         await Sandbox.DisposeAsync();
