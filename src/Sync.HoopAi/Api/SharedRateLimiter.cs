@@ -39,7 +39,13 @@ public sealed partial class SharedRateLimiter(
         }
 
         var budget = Budget(settings);
-        _pending.TryRemove(locationId, out var observed);
+        if (_pending.TryRemove(locationId, out var observed) && observed.DailyUsed is not null &&
+            observed.At - budget.DailyWindowStart(observed.At) < settings.Timeout)
+        {
+            // An answer read this soon after a daily reset may be to a call made before it: its count is not this window's.
+            observed = observed with { DailyUsed = null };
+        }
+
         var reservation = await store.ReserveAsync(settings.AppId, locationId, budget, observed, cancellationToken);
         if (!reservation.Granted)
         {

@@ -70,6 +70,7 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
             SpacingFactor = 1 + budget.Headroom,
             budget.DailyLimit,
             DailyWindowStart = windowStart,
+            DailyWindowEnd = windowStart + budget.DailyWindow,
             ObservedMax = observed?.Max is > 0 ? observed.Max : null,
             ObservedIntervalMs = observed?.Interval is { } interval && interval > TimeSpan.Zero ? Milliseconds(interval) : (int?)null,
             ObservedDailyLimit = observed?.DailyLimit is > 0 ? observed.DailyLimit : null,

@@ -226,6 +226,20 @@ public abstract class Rate_limit_contract : StorageFixture
         Assert.That(granted.Granted, Is.True);
     }
 
+    [Test]
+    public async Task Should_refuse_a_slot_that_falls_in_the_next_daily_window()
+    {
+        var location = Unique("loc");
+        var budget = Budget(); // slots 100 ms apart
+        var windowEnd = budget.DailyWindowStart(Clock.GetUtcNow()) + budget.DailyWindow;
+        Clock.Advance(windowEnd - Clock.GetUtcNow() - TimeSpan.FromMilliseconds(100));
+        await RateLimits.ReserveAsync("app", location, budget, null, None);
+
+        var refused = await RateLimits.ReserveAsync("app", location, budget, null, None);
+
+        Assert.That(refused, Is.EqualTo(new RateLimitReservation(false, TimeSpan.FromMilliseconds(100))), "it waits for the new window");
+    }
+
     private static RateLimitBudget Spaced(TimeSpan spacing, TimeSpan maxWait) =>
         new(1, spacing, 0, int.MaxValue, TimeSpan.FromDays(1), maxWait);
 

@@ -42,7 +42,8 @@ internal static partial class SqlServerStatements
 
     /// <summary>
     /// Reserves the next slot and one call of the daily window: the slot starts at the latest of the stored next slot,
-    /// the block, and now, and must not be later than <c>@Latest</c>; the stored next slot moves one spacing past it
+    /// the block, and now, and must not be later than <c>@Latest</c> nor in the next daily window (the call is counted
+    /// in the window it is made in, as the API counts it); the stored next slot moves one spacing past it
     /// (interval / max × <c>@SpacingFactor</c>, by the learned limits or the defaults). Returns the new next slot and the
     /// spacing, or no row when the slot would be too late or the daily budget is used up.
     /// </summary>
@@ -56,7 +57,7 @@ internal static partial class SqlServerStatements
         CROSS APPLY (
             SELECT (SELECT MAX(v.at) FROM (VALUES (r.next_slot_at), (r.blocked_until), (@Now)) AS v(at)) AS start_at,
                    CAST(CEILING(COALESCE(r.burst_interval_ms, @IntervalMs) * @SpacingFactor / COALESCE(r.burst_max, @Max)) AS int) AS spacing_ms) AS s
-        WHERE r.app = @App AND r.location_id = @LocationId AND s.start_at <= @Latest
+        WHERE r.app = @App AND r.location_id = @LocationId AND s.start_at <= @Latest AND s.start_at < @DailyWindowEnd
           AND r.daily_used < COALESCE(r.daily_limit, @DailyLimit);
         """;
 
