@@ -3,11 +3,12 @@ using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Sync.Admin.Commands;
+using Sync.Admin.Commands.DeadLetters;
 
 namespace Sync.Admin;
 
 /// <summary>
-/// <c>sync-admin</c>, the operator CLI: manages installations (private-integration tokens, removal), migrates the
+/// <c>sync-admin</c>, the operator CLI: manages installations (private-integration tokens, removal) and dead letters, migrates the
 /// database and rotates the token encryption key. Returns the process exit code (<see cref="AdminExitCodes"/>).
 /// </summary>
 public static partial class AdminCli
@@ -80,11 +81,25 @@ public static partial class AdminCli
             new RemoveInstallationCommand(session).Build(),
         };
 
-        return new RootCommand("sync-admin: operate a Sync deployment (installations, database migrations, token keys).")
+        var deadLetters = new Command("dlq", "Dead letters: see what failed and why, replay, edit, discard, export and purge them; status of queues and circuits.")
+        {
+            new ListDeadLettersCommand(session).Build(),
+            new DeadLetterGroupsCommand(session).Build(),
+            new ShowDeadLetterCommand(session).Build(),
+            new ReplayDeadLettersCommand(session).Build(),
+            new EditDeadLetterCommand(session).Build(),
+            new DiscardDeadLettersCommand(session).Build(),
+            new ExportDeadLettersCommand(session).Build(),
+            new PurgeDeadLettersCommand(session).Build(),
+            new DeadLetterStatusCommand(session).Build(),
+        };
+
+        return new RootCommand("sync-admin: operate a Sync deployment (installations, dead letters, database migrations, token keys).")
         {
             session.ConfigOption,
             session.VerboseOption,
             installations,
+            deadLetters,
             new MigrateCommand(session).Build(),
             new KeysCommand(session).Build(),
         };

@@ -16,7 +16,11 @@ public class AdminConsole
     /// True when a person types at <paramref name="input"/> (a terminal): then <c>sync-admin</c> prompts for tokens and
     /// asks before removing. False for pipes and files: tokens are read to the end, and nothing is asked.
     /// </param>
-    public AdminConsole(TextReader input, TextWriter output, TextWriter error, bool isInteractive = false)
+    /// <param name="outputIsTerminal">
+    /// True when <paramref name="output"/> is a terminal: listing commands then write tables; otherwise (pipes, files)
+    /// they write JSON unless asked for a table.
+    /// </param>
+    public AdminConsole(TextReader input, TextWriter output, TextWriter error, bool isInteractive = false, bool outputIsTerminal = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -25,6 +29,7 @@ public class AdminConsole
         Output = output;
         Error = error;
         IsInteractive = isInteractive;
+        OutputIsTerminal = outputIsTerminal;
     }
 
     /// <summary>The process's own console; interactive when standard input is not redirected.</summary>
@@ -41,6 +46,9 @@ public class AdminConsole
 
     /// <summary>True when a person types at <see cref="Input"/>.</summary>
     public bool IsInteractive { get; }
+
+    /// <summary>True when <see cref="Output"/> is a terminal.</summary>
+    public bool OutputIsTerminal { get; }
 
     /// <summary>True for the process's own console: Ctrl+C and SIGTERM then cancel the running command.</summary>
     internal virtual bool HandlesTermination => false;
@@ -69,7 +77,7 @@ public class AdminConsole
 }
 
 /// <summary>The process's console: secrets are typed without echo.</summary>
-internal sealed class SystemAdminConsole() : AdminConsole(Console.In, Console.Out, Console.Error, !Console.IsInputRedirected)
+internal sealed class SystemAdminConsole() : AdminConsole(Console.In, Console.Out, Console.Error, !Console.IsInputRedirected, !Console.IsOutputRedirected)
 {
     internal override bool HandlesTermination => true;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Sync.Messaging.DeadLetters;
 using Sync.Storage;
 
 namespace Sync.Admin;
@@ -52,6 +53,7 @@ internal sealed class AdminSession(AdminConsole console, IConfiguration? overrid
     {
         var services = new ServiceCollection();
         services.AddSyncStorage(configuration);
+        services.AddSyncDeadLetterOperations(configuration);
 
         // Hosts migrate on start; the CLI changes the schema only when asked to (`sync-admin migrate`).
         services.PostConfigure<StorageOptions>(options => options.MigrateOnStart = false);

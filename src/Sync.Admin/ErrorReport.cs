@@ -33,6 +33,7 @@ internal static class ErrorReport
     private static (int ExitCode, string Message) Describe(Exception exception) => exception switch
     {
         CommandFailedException failed => (failed.ExitCode, failed.Message),
+        Sync.Messaging.DeadLetters.DeadLetterRefusedException refused => (AdminExitCodes.UsageError, refused.Message),
         OptionsValidationException invalid =>
             (AdminExitCodes.UsageError, "the configuration is invalid: " + string.Join(" ", invalid.Failures)),
         StorageMigrationException migration =>

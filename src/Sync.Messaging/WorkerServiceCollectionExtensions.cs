@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Sync.HoopAi;
 using Sync.Messaging.Circuits;
 using Sync.Messaging.Consumers;
+using Sync.Messaging.DeadLetters;
 using Sync.Messaging.Redelivery;
 using Sync.Storage;
 
@@ -40,6 +41,7 @@ public static class WorkerServiceCollectionExtensions
             x.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.ApplySyncWorkQueuePolicy(context));
         });
         services.AddSyncOutboxRelay();
+        services.AddSyncDeadLetterCollector(configuration);
 
         // The kill switch: work queues pause while the API's circuit is open, and the worker's health shows it.
         services.AddSingleton<ApiCircuitSupervisor>();

@@ -12,9 +12,21 @@ namespace Sync.Storage;
 public static partial class DeadLetterFingerprint
 {
     /// <summary>The fingerprint: 32 lowercase hex characters (the first 128 bits of a SHA-256).</summary>
-    public static string Compute(string? messageType, string? faultType, string? faultMessage)
+    public static string Compute(string? messageType, string? faultType, string? faultMessage) =>
+        Compute(messageType, faultType, faultMessage, consumer: null);
+
+    /// <summary>
+    /// The fingerprint including the consumer that failed: the same fault in two consumers is two groups. Without a
+    /// consumer it equals the three-argument fingerprint.
+    /// </summary>
+    public static string Compute(string? messageType, string? faultType, string? faultMessage, string? consumer)
     {
         var input = string.Join('\n', messageType ?? "", faultType ?? "", NormaliseMessage(faultMessage));
+        if (!string.IsNullOrEmpty(consumer))
+        {
+            input += "\n" + consumer;
+        }
+
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(input), hash);
         return Convert.ToHexStringLower(hash[..16]);

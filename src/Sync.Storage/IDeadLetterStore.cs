@@ -43,6 +43,19 @@ public interface IDeadLetterStore
 
     /// <summary>The audit trail of a dead letter, oldest first.</summary>
     Task<IReadOnlyList<DeadLetterAuditEntry>> GetAuditTrailAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks a dead letter replayed as an edited, new message (replay count + 1, audit action
+    /// <see cref="DeadLetterAction.Edited"/>) inside the caller's unit of work, the one that enqueues the edited
+    /// message. The original row and body are kept. Returns false when no such dead letter exists.
+    /// </summary>
+    Task<bool> MarkEditedAsync(IUnitOfWork unitOfWork, Guid id, string actor, string? note, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Retention: deletes dead letters (and their audit trail) whose last failure is before <paramref name="lastFailedBefore"/>.
+    /// Only replayed and discarded ones unless <paramref name="includeNew"/>. Returns how many.
+    /// </summary>
+    Task<int> PurgeAsync(DateTimeOffset lastFailedBefore, bool includeNew, CancellationToken cancellationToken);
 }
 
 /// <summary>Where a dead letter stands.</summary>
@@ -66,6 +79,9 @@ public enum DeadLetterAction
 
     /// <summary>Dropped.</summary>
     Discarded,
+
+    /// <summary>Its body was changed and sent back as a new message.</summary>
+    Edited,
 }
 
 /// <summary>A failure to record.</summary>
@@ -91,7 +107,26 @@ public sealed record DeadLetterFailure(
     string? FaultMessage,
     string? FaultStackTrace,
     string Classification,
-    DateTimeOffset FailedAt);
+    DateTimeOffset FailedAt)
+{
+    /// <summary>The last HTTP status the API answered, when known.</summary>
+    public int? HttpStatus { get; init; }
+
+    /// <summary>The API's answer, cut short and without tokens, when known.</summary>
+    public string? ApiAnswer { get; init; }
+
+    /// <summary>How many times the message was tried in all, when known.</summary>
+    public int? Attempts { get; init; }
+
+    /// <summary>The consumer that failed (type name or endpoint), when known.</summary>
+    public string? Consumer { get; init; }
+
+    /// <summary>
+    /// The dead letter this message is a replay of (header <c>Sync-Replay-Of</c>): a replay that fails again is a new
+    /// occurrence, a row of its own linked to the first, not a bump of the replayed row.
+    /// </summary>
+    public Guid? ReplayOf { get; init; }
+}
 
 /// <summary>The outcome of <see cref="IDeadLetterStore.AddOrUpdateAsync"/>.</summary>
 /// <param name="Id">The dead letter's id.</param>
@@ -135,7 +170,23 @@ public sealed record DeadLetter(
     int FailureCount,
     DeadLetterStatus Status,
     int ReplayCount,
-    DateTimeOffset StatusChangedAt);
+    DateTimeOffset StatusChangedAt)
+{
+    /// <summary>The last HTTP status the API answered, when known.</summary>
+    public int? HttpStatus { get; init; }
+
+    /// <summary>The API's answer, cut short and without tokens, when known.</summary>
+    public string? ApiAnswer { get; init; }
+
+    /// <summary>How many times the message was tried in all, when known.</summary>
+    public int? Attempts { get; init; }
+
+    /// <summary>The consumer that failed, when known.</summary>
+    public string? Consumer { get; init; }
+
+    /// <summary>The dead letter this one is a failed replay of, if any.</summary>
+    public Guid? ReplayOf { get; init; }
+}
 
 /// <summary>Which dead letters to list or group; every field set narrows the selection.</summary>
 public sealed record DeadLetterFilter
@@ -157,6 +208,12 @@ public sealed record DeadLetterFilter
 
     /// <summary>Only this fingerprint.</summary>
     public string? Fingerprint { get; init; }
+
+    /// <summary>Only this classification (e.g. <c>permanent</c>, <c>authentication</c>, <c>poison</c>).</summary>
+    public string? Classification { get; init; }
+
+    /// <summary>Only those whose fault message, API answer or body contains this text (case-insensitive on PostgreSQL; per the collation on SQL Server).</summary>
+    public string? Text { get; init; }
 
     /// <summary>Only those whose last failure is at or after this time.</summary>
     public DateTimeOffset? LastFailedFrom { get; init; }
@@ -191,7 +248,20 @@ public sealed record DeadLetterGroup(
     string? FaultType,
     string? SampleFaultMessage,
     DateTimeOffset FirstFailedAt,
-    DateTimeOffset LastFailedAt);
+    DateTimeOffset LastFailedAt)
+{
+    /// <summary>A classification of the group.</summary>
+    public string? Classification { get; init; }
+
+    /// <summary>How many distinct locations the group's dead letters belong to.</summary>
+    public long LocationCount { get; init; }
+
+    /// <summary>One location of the group, if any has one.</summary>
+    public string? SampleLocationId { get; init; }
+
+    /// <summary>One dead letter of the group, to <c>show</c> as an example.</summary>
+    public Guid? ExampleId { get; init; }
+}
 
 /// <summary>One operator action on a dead letter.</summary>
 /// <param name="DeadLetterId">The dead letter acted on.</param>

@@ -34,7 +34,10 @@ public interface IOutboxStore
 /// <summary>A message to publish later.</summary>
 /// <param name="MessageId">The message id it is published with (deterministic where the message derives from an event).</param>
 /// <param name="MessageType">The contract's full CLR type name, e.g. <c>Sync.Contracts.WebhookReceived</c>.</param>
-/// <param name="Destination">Where to: <c>publish</c> for the type's exchange, or a queue name to send to.</param>
+/// <param name="Destination">
+/// Where to: <c>publish</c> for the type's exchange, a queue name to send to, or an exchange address
+/// (<c>exchange:&lt;name&gt;?type=fanout</c>, e.g. a work queue's own exchange for a replay).
+/// </param>
 /// <param name="Body">The message serialized as JSON.</param>
 /// <param name="Headers">Headers to publish with; may be empty.</param>
 /// <param name="AvailableAt">Not published before this time (delayed work).</param>

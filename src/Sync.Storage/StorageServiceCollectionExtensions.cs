@@ -13,7 +13,7 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Registers the stores (<see cref="IInboxStore"/>, <see cref="IOutboxStore"/>, <see cref="IInstallationStore"/>,
     /// <see cref="ITokenKeyRotator"/>, <see cref="IContactIndexStore"/>, <see cref="IDeadLetterStore"/>,
-    /// <see cref="IRateLimitStore"/>), <see cref="IUnitOfWorkFactory"/> and <see cref="IDatabaseMigrator"/> for the
+    /// <see cref="IRateLimitStore"/>, <see cref="ICircuitStateStore"/>, <see cref="IOperationalStatusReader"/>), <see cref="ITokenProtector"/>, <see cref="IUnitOfWorkFactory"/> and <see cref="IDatabaseMigrator"/> for the
     /// provider named in the <c>Sync:Storage</c> section of <paramref name="configuration"/>, validates that section when
     /// the host starts, and migrates the schema before any hosted service starts when
     /// <see cref="StorageOptions.MigrateOnStart"/> is set.
@@ -42,6 +42,7 @@ public static class StorageServiceCollectionExtensions
 
         services.TryAddSingleton<StorageDatabase>();
         services.TryAddSingleton<TokenCipher>();
+        services.TryAddSingleton<ITokenProtector, TokenProtector>();
         services.TryAddSingleton<IUnitOfWorkFactory, UnitOfWorkFactory>();
         services.TryAddSingleton<IDatabaseMigrator, DatabaseMigrator>();
 
@@ -53,6 +54,9 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IContactIndexStore>(sp => ForProvider<IContactIndexStore, SqlServerContactIndexStore, PostgreSqlContactIndexStore>(sp));
         services.TryAddSingleton<IDeadLetterStore>(sp => ForProvider<IDeadLetterStore, SqlServerDeadLetterStore, PostgreSqlDeadLetterStore>(sp));
         services.TryAddSingleton<IRateLimitStore>(sp => ForProvider<IRateLimitStore, SqlServerRateLimitStore, PostgreSqlRateLimitStore>(sp));
+        services.TryAddSingleton<ICircuitStateStore>(sp => ForProvider<ICircuitStateStore, SqlServerCircuitStateStore, PostgreSqlCircuitStateStore>(sp));
+        services.TryAddSingleton<IOperationalStatusReader>(sp =>
+            ForProvider<IOperationalStatusReader, SqlServerOperationalStatusReader, PostgreSqlOperationalStatusReader>(sp));
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrationHostedService>());
         return services;

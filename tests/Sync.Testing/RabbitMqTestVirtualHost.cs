@@ -91,6 +91,31 @@ public sealed class RabbitMqTestVirtualHost : IAsyncDisposable
         return [.. messages.EnumerateArray().Select(m => m.GetProperty("payload").GetString() ?? "")];
     }
 
+    /// <summary>
+    /// Closes, from the broker's side, every connection of this virtual host whose client-provided name starts with
+    /// <paramref name="clientNamePrefix"/>, as a crashed process or a network cut would end them; returns how many.
+    /// </summary>
+    public async Task<int> CloseConnectionsAsync(string clientNamePrefix)
+    {
+        using var response = await _management.GetAsync($"vhosts/{Uri.EscapeDataString(Name)}/connections");
+        response.EnsureSuccessStatusCode();
+        var connections = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var closed = 0;
+        foreach (var connection in connections.EnumerateArray())
+        {
+            var clientName = connection.TryGetProperty("client_properties", out var properties) &&
+                             properties.TryGetProperty("connection_name", out var n) ? n.GetString() : null;
+            if (clientName?.StartsWith(clientNamePrefix, StringComparison.Ordinal) == true)
+            {
+                using var deleted = await _management.DeleteAsync($"connections/{Uri.EscapeDataString(connection.GetProperty("name").GetString()!)}");
+                deleted.EnsureSuccessStatusCode();
+                closed++;
+            }
+        }
+
+        return closed;
+    }
+
     /// <summary>Deletes the virtual host and everything in it.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -12,6 +12,9 @@ internal sealed class ConfirmedPublisher(IBus bus, IOptions<RabbitMqOptions> opt
 {
     public const string PublishDestination = "publish";
 
+    /// <summary>A destination starting with this is an exchange address, sent to as it is.</summary>
+    public const string ExchangePrefix = "exchange:";
+
     public Task PublishAsync<T>(T message, Guid messageId, CancellationToken cancellationToken)
         where T : class
     {
@@ -43,7 +46,12 @@ internal sealed class ConfirmedPublisher(IBus bus, IOptions<RabbitMqOptions> opt
         return BoundAsync(
             async token =>
             {
-                var endpoint = await bus.GetSendEndpoint(new Uri("queue:" + destination));
+                // "exchange:<name>?type=fanout" sends to an exchange without declaring a queue (a work queue's own
+                // exchange reaches only that queue, whose quorum arguments a `queue:` send would redeclare and clash with).
+                var address = destination.StartsWith(ExchangePrefix, StringComparison.OrdinalIgnoreCase)
+                    ? new Uri(destination)
+                    : new Uri("queue:" + destination);
+                var endpoint = await bus.GetSendEndpoint(address);
                 await endpoint.Send(message, messageType, context => Prepare(context, messageId, headers), token);
             },
             cancellationToken);

@@ -84,6 +84,7 @@ internal static class DbValues
     {
         DeadLetterAction.Replayed => "replayed",
         DeadLetterAction.Discarded => "discarded",
+        DeadLetterAction.Edited => "edited",
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 
@@ -91,6 +92,7 @@ internal static class DbValues
     {
         "replayed" => DeadLetterAction.Replayed,
         "discarded" => DeadLetterAction.Discarded,
+        "edited" => DeadLetterAction.Edited,
         _ => throw new InvalidOperationException($"Unknown dead-letter action '{value}' in the database."),
     };
 

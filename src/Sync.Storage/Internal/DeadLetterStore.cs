@@ -9,6 +9,8 @@ internal abstract class DeadLetterStore(StorageDatabase database, TimeProvider t
 {
     internal const int MaxNoteLength = 4000;
     internal const int MaxActorLength = 200;
+    internal const int MaxApiAnswerLength = 1000;
+    internal const int MaxConsumerLength = 400;
 
     public async Task<DeadLetterWriteResult> AddOrUpdateAsync(DeadLetterFailure failure, CancellationToken cancellationToken)
     {
@@ -31,9 +33,15 @@ internal abstract class DeadLetterStore(StorageDatabase database, TimeProvider t
             failure.FaultMessage,
             failure.FaultStackTrace,
             failure.Classification,
-            Fingerprint = DeadLetterFingerprint.Compute(failure.MessageType, failure.FaultType, failure.FaultMessage),
+            Fingerprint = DeadLetterFingerprint.Compute(failure.MessageType, failure.FaultType, failure.FaultMessage, failure.Consumer),
             FailedAt = DbValues.Utc(failure.FailedAt),
             NewStatus = DbValues.ToDb(DeadLetterStatus.New),
+            failure.HttpStatus,
+            ApiAnswer = DbValues.Truncate(failure.ApiAnswer, MaxApiAnswerLength),
+            failure.Attempts,
+            Consumer = DbValues.Truncate(failure.Consumer, MaxConsumerLength),
+            failure.ReplayOf,
+            Occurrence = failure.ReplayOf is { } replayOf ? replayOf.ToString("D") : "",
         };
 
         for (var attempt = 1; ; attempt++)
@@ -74,7 +82,13 @@ internal abstract class DeadLetterStore(StorageDatabase database, TimeProvider t
         ArgumentNullException.ThrowIfNull(filter);
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<GroupRow>(database.Command(sql.GroupByFingerprint, FilterParameters(filter), transaction: null, cancellationToken));
-        return rows.Select(r => new DeadLetterGroup(r.Fingerprint, r.Count, r.MessageType, r.FaultType, r.SampleFaultMessage, r.FirstFailedAt, r.LastFailedAt)).ToList();
+        return rows.Select(r => new DeadLetterGroup(r.Fingerprint, r.Count, r.MessageType, r.FaultType, r.SampleFaultMessage, r.FirstFailedAt, r.LastFailedAt)
+        {
+            Classification = r.Classification,
+            LocationCount = r.LocationCount,
+            SampleLocationId = r.SampleLocationId,
+            ExampleId = Guid.TryParse(r.ExampleId, out var example) ? example : null,
+        }).ToList();
     }
 
     public async Task<bool> MarkReplayedAsync(IUnitOfWork unitOfWork, Guid id, string actor, string? note, CancellationToken cancellationToken)
@@ -122,6 +136,23 @@ internal abstract class DeadLetterStore(StorageDatabase database, TimeProvider t
         return rows.Select(r => new DeadLetterAuditEntry(r.DeadLetterId, DbValues.DeadLetterActionFromDb(r.Action), r.Actor, r.Note, r.At)).ToList();
     }
 
+    public async Task<bool> MarkEditedAsync(IUnitOfWork unitOfWork, Guid id, string actor, string? note, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        var changed = await unitOfWork.Connection.ExecuteScalarAsync<int>(database.Command(
+            sql.ChangeStatus, StatusChange(id, DeadLetterStatus.Replayed, DeadLetterAction.Edited, replayIncrement: 1, actor, note), unitOfWork, cancellationToken));
+        return changed == 1;
+    }
+
+    public async Task<int> PurgeAsync(DateTimeOffset lastFailedBefore, bool includeNew, CancellationToken cancellationToken) =>
+        await database.InTransactionAsync(
+            (connection, transaction) => connection.ExecuteScalarAsync<int>(database.Command(
+                sql.Purge,
+                new { Before = DbValues.Utc(lastFailedBefore), IncludeNew = includeNew, NewStatus = DbValues.ToDb(DeadLetterStatus.New) },
+                transaction,
+                cancellationToken)),
+            cancellationToken);
+
     private object StatusChange(Guid id, DeadLetterStatus status, DeadLetterAction action, int replayIncrement, string actor, string? note)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
@@ -149,6 +180,8 @@ internal abstract class DeadLetterStore(StorageDatabase database, TimeProvider t
             filter.MessageType,
             filter.LocationId,
             filter.Fingerprint,
+            filter.Classification,
+            TextPattern = string.IsNullOrEmpty(filter.Text) ? null : "%" + EscapeLike(filter.Text) + "%",
             LastFailedFrom = DbValues.Utc(filter.LastFailedFrom),
             LastFailedBefore = DbValues.Utc(filter.LastFailedBefore),
             filter.Skip,
@@ -156,9 +189,14 @@ internal abstract class DeadLetterStore(StorageDatabase database, TimeProvider t
         };
     }
 
+    // LIKE patterns escape their wildcards with a backslash (ESCAPE '\' in both providers' SQL).
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal).Replace("[", "\\[", StringComparison.Ordinal);
+
     internal sealed record Statements(
         string AddOrUpdate, string Get, string Query, string Count, string GroupByFingerprint, string ChangeStatus,
-        string ChangeStatusOfLocation, string AuditTrail);
+        string ChangeStatusOfLocation, string AuditTrail, string Purge);
 
     private sealed class DeadLetterRow
     {
@@ -198,10 +236,27 @@ internal abstract class DeadLetterStore(StorageDatabase database, TimeProvider t
 
         public DateTimeOffset StatusChangedAt { get; set; }
 
+        public int? HttpStatus { get; set; }
+
+        public string? ApiAnswer { get; set; }
+
+        public int? Attempts { get; set; }
+
+        public string? Consumer { get; set; }
+
+        public Guid? ReplayOf { get; set; }
+
         public DeadLetter ToDeadLetter() => new(
             Id, SourceQueue, MessageId, MessageType, LocationId, Body, DbValues.HeadersFromJson(Headers), FaultType, FaultMessage,
             FaultStackTrace, Classification, Fingerprint, FirstFailedAt, LastFailedAt, FailureCount,
-            DbValues.DeadLetterStatusFromDb(Status), ReplayCount, StatusChangedAt);
+            DbValues.DeadLetterStatusFromDb(Status), ReplayCount, StatusChangedAt)
+        {
+            HttpStatus = HttpStatus,
+            ApiAnswer = ApiAnswer,
+            Attempts = Attempts,
+            Consumer = Consumer,
+            ReplayOf = ReplayOf,
+        };
     }
 
     private sealed class GroupRow
@@ -219,6 +274,14 @@ internal abstract class DeadLetterStore(StorageDatabase database, TimeProvider t
         public DateTimeOffset FirstFailedAt { get; set; }
 
         public DateTimeOffset LastFailedAt { get; set; }
+
+        public string? Classification { get; set; }
+
+        public long LocationCount { get; set; }
+
+        public string? SampleLocationId { get; set; }
+
+        public string? ExampleId { get; set; }
     }
 
     private sealed class AuditRow
@@ -243,7 +306,8 @@ internal sealed class SqlServerDeadLetterStore(StorageDatabase database, TimePro
     SqlServerStatements.DeadLetterGroupByFingerprint,
     SqlServerStatements.DeadLetterChangeStatus,
     SqlServerStatements.DeadLetterChangeStatusOfLocation,
-    SqlServerStatements.DeadLetterAuditTrail));
+    SqlServerStatements.DeadLetterAuditTrail,
+    SqlServerStatements.DeadLetterPurge));
 
 internal sealed class PostgreSqlDeadLetterStore(StorageDatabase database, TimeProvider time) : DeadLetterStore(database, time, new(
     PostgreSqlStatements.DeadLetterAddOrUpdate,
@@ -253,4 +317,5 @@ internal sealed class PostgreSqlDeadLetterStore(StorageDatabase database, TimePr
     PostgreSqlStatements.DeadLetterGroupByFingerprint,
     PostgreSqlStatements.DeadLetterChangeStatus,
     PostgreSqlStatements.DeadLetterChangeStatusOfLocation,
-    PostgreSqlStatements.DeadLetterAuditTrail));
+    PostgreSqlStatements.DeadLetterAuditTrail,
+    PostgreSqlStatements.DeadLetterPurge));

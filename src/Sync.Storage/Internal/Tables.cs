@@ -18,13 +18,14 @@ internal static class Tables
     public const string DeadLetters = Schema + ".dead_letters";
     public const string DeadLetterAudit = Schema + ".dead_letter_audit";
     public const string RateLimits = Schema + ".rate_limits";
+    public const string CircuitStates = Schema + ".circuit_states";
 
     /// <summary>Every table the migrations create, journal excluded, unqualified.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         Unqualified(Inbox), Unqualified(Outbox), Unqualified(Installations), Unqualified(ContactKeys),
         Unqualified(ContactVersions), Unqualified(ContactTagVersions), Unqualified(DeadLetters),
-        Unqualified(DeadLetterAudit), Unqualified(RateLimits),
+        Unqualified(DeadLetterAudit), Unqualified(RateLimits), Unqualified(CircuitStates),
     ];
 
     private static string Unqualified(string table) => table[(Schema.Length + 1)..];

@@ -90,6 +90,10 @@ internal sealed class WorkerHarness : IAsyncDisposable
             ["Sync:HoopAi:TokenRefreshMargin"] = "00:00:05",
             ["Sync:Worker:TagBatchTimeLimit"] = "00:00:01",
             ["Sync:Outbox:PollInterval"] = "00:00:00.100",
+
+            // Tests that read the error and poison queues (or count them empty) need their messages left there; the
+            // dead-letter tests switch the collector on.
+            ["Sync:DeadLetters:CollectorEnabled"] = "false",
         });
         if (settings is not null)
         {

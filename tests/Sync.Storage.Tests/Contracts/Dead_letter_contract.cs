@@ -266,6 +266,155 @@ public abstract class Dead_letter_contract : StorageFixture
         Assert.That(byFingerprint.Total, Is.EqualTo(3));
     }
 
+    [Test]
+    public async Task Should_count_the_same_delivery_seen_twice_once_as_a_DeadLetter_redelivered_to_the_collector()
+    {
+        var failure = Failure(Unique("queue"));
+        var written = await DeadLetters.AddOrUpdateAsync(failure, None);
+
+        var again = await DeadLetters.AddOrUpdateAsync(failure, None);
+        var stored = await DeadLetters.GetAsync(written.Id, None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(again.Id, Is.EqualTo(written.Id));
+            Assert.That(stored!.FailureCount, Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task Should_keep_a_failed_replay_as_a_new_DeadLetter_linked_to_the_first()
+    {
+        var failure = Failure(Unique("queue"));
+        var first = await DeadLetters.AddOrUpdateAsync(failure, None);
+
+        var replayFailed = await DeadLetters.AddOrUpdateAsync(failure with { FailedAt = failure.FailedAt.AddMinutes(1), ReplayOf = first.Id }, None);
+        var page = await DeadLetters.QueryAsync(new DeadLetterFilter { SourceQueue = failure.SourceQueue }, None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(replayFailed.Created, Is.True);
+            Assert.That(page.Total, Is.EqualTo(2));
+            Assert.That((await DeadLetters.GetAsync(replayFailed.Id, None))!.ReplayOf, Is.EqualTo(first.Id));
+            Assert.That((await DeadLetters.GetAsync(first.Id, None))!.FailureCount, Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task Should_keep_the_http_status_api_answer_attempts_and_consumer_of_a_DeadLetter()
+    {
+        var failure = Failure(Unique("queue")) with
+        {
+            HttpStatus = 422, ApiAnswer = """{"message":"email or phone required"}""", Attempts = 5, Consumer = "WebhookReceivedConsumer",
+        };
+
+        var written = await DeadLetters.AddOrUpdateAsync(failure, None);
+        var stored = await DeadLetters.GetAsync(written.Id, None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored!.HttpStatus, Is.EqualTo(422));
+            Assert.That(stored.ApiAnswer, Is.EqualTo(failure.ApiAnswer));
+            Assert.That(stored.Attempts, Is.EqualTo(5));
+            Assert.That(stored.Consumer, Is.EqualTo("WebhookReceivedConsumer"));
+            Assert.That(stored.Fingerprint, Is.EqualTo(DeadLetterFingerprint.Compute(failure.MessageType, failure.FaultType, failure.FaultMessage, failure.Consumer)));
+        }
+    }
+
+    [Test]
+    public async Task Should_filter_DeadLetters_by_classification_and_text()
+    {
+        var queue = Unique("queue");
+        var match = await DeadLetters.AddOrUpdateAsync(Failure(queue) with { Classification = "permanent", ApiAnswer = "Email 100% INVALID_x" }, None);
+        await DeadLetters.AddOrUpdateAsync(Failure(queue) with { Classification = "permanent", ApiAnswer = "Email 100 invalid" }, None);
+        await DeadLetters.AddOrUpdateAsync(Failure(queue) with { Classification = "poison", ApiAnswer = "Email 100% INVALID_x" }, None);
+
+        var page = await DeadLetters.QueryAsync(new DeadLetterFilter { SourceQueue = queue, Classification = "permanent", Text = "100% invalid_" }, None);
+
+        Assert.That(page.Items.Select(d => d.Id), Is.EqualTo(new[] { match.Id }));
+    }
+
+    [Test]
+    public async Task Should_purge_only_DeadLetters_older_than_asked()
+    {
+        var queue = Unique("queue");
+        var t0 = Clock.GetUtcNow();
+        var old = await DeadLetters.AddOrUpdateAsync(Failure(queue) with { FailedAt = t0.AddDays(-31) }, None);
+        var oldNew = await DeadLetters.AddOrUpdateAsync(Failure(queue) with { FailedAt = t0.AddDays(-40) }, None);
+        var recent = await DeadLetters.AddOrUpdateAsync(Failure(queue) with { FailedAt = t0.AddDays(-29) }, None);
+        await DeadLetters.DiscardAsync(old.Id, "ops", null, None);
+        await DeadLetters.DiscardAsync(recent.Id, "ops", null, None);
+
+        var resolvedOnly = await DeadLetters.PurgeAsync(t0.AddDays(-30), includeNew: false, None);
+        var remainingAfterFirst = (await DeadLetters.QueryAsync(new DeadLetterFilter { SourceQueue = queue }, None)).Items.Select(d => d.Id).ToList();
+        var withNew = await DeadLetters.PurgeAsync(t0.AddDays(-30), includeNew: true, None);
+        var remaining = (await DeadLetters.QueryAsync(new DeadLetterFilter { SourceQueue = queue }, None)).Items.Select(d => d.Id).ToList();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(resolvedOnly, Is.EqualTo(1));
+            Assert.That(remainingAfterFirst, Is.EquivalentTo(new[] { oldNew.Id, recent.Id }));
+            Assert.That(withNew, Is.EqualTo(1));
+            Assert.That(remaining, Is.EqualTo(new[] { recent.Id }));
+        }
+    }
+
+    [Test]
+    public async Task Should_describe_a_DeadLetter_group_with_its_locations_and_an_example()
+    {
+        var queue = Unique("queue");
+        var ids = new List<Guid>();
+        foreach (var location in new[] { "loc-a", "loc-b", "loc-a" })
+        {
+            ids.Add((await DeadLetters.AddOrUpdateAsync(Failure(queue, location: location) with { Classification = "permanent" }, None)).Id);
+        }
+
+        var group = (await DeadLetters.GroupByFingerprintAsync(new DeadLetterFilter { SourceQueue = queue }, None)).Single();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(group.Count, Is.EqualTo(3));
+            Assert.That(group.LocationCount, Is.EqualTo(2));
+            Assert.That(group.Classification, Is.EqualTo("permanent"));
+            Assert.That(ids, Does.Contain(group.ExampleId));
+        }
+    }
+
+    [Test]
+    public async Task Should_mark_an_edited_DeadLetter_replayed_with_an_edit_audit_entry()
+    {
+        var written = await DeadLetters.AddOrUpdateAsync(Failure(Unique("queue")), None);
+
+        await InUnitOfWork(uow => DeadLetters.MarkEditedAsync(uow, written.Id, "ops", "new message 42", None));
+        var stored = await DeadLetters.GetAsync(written.Id, None);
+        var trail = await DeadLetters.GetAuditTrailAsync(written.Id, None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored!.Status, Is.EqualTo(DeadLetterStatus.Replayed));
+            Assert.That(trail.Single().Action, Is.EqualTo(DeadLetterAction.Edited));
+        }
+    }
+
+    [Test]
+    public async Task Should_keep_each_circuits_state_per_owner()
+    {
+        var circuits = Get<ICircuitStateStore>();
+        var circuit = Unique("circuit");
+        var t0 = Clock.GetUtcNow();
+        await circuits.UpsertAsync(new CircuitState(circuit, "worker-1", "closed", null, t0), None);
+        await circuits.UpsertAsync(new CircuitState(circuit, "worker-2", "closed", null, t0), None);
+
+        await circuits.UpsertAsync(new CircuitState(circuit, "worker-1", "open", "API answered 503 for 60 s", t0.AddMinutes(1)), None);
+        var states = (await circuits.ListAsync(None)).Where(c => c.Circuit == circuit).ToList();
+
+        Assert.That(states, Is.EqualTo(new[]
+        {
+            new CircuitState(circuit, "worker-1", "open", "API answered 503 for 60 s", t0.AddMinutes(1)),
+            new CircuitState(circuit, "worker-2", "closed", null, t0),
+        }));
+    }
+
     private async Task InUnitOfWork(Func<IUnitOfWork, Task> work)
     {
         await using var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None);

@@ -234,7 +234,8 @@ internal static partial class PostgreSqlStatements
         location_id AS LocationId, body AS Body, headers AS Headers, fault_type AS FaultType,
         fault_message AS FaultMessage, fault_stack_trace AS FaultStackTrace, classification AS Classification,
         fingerprint AS Fingerprint, first_failed_at AS FirstFailedAt, last_failed_at AS LastFailedAt,
-        failure_count AS FailureCount, status AS Status, replay_count AS ReplayCount, status_changed_at AS StatusChangedAt
+        failure_count AS FailureCount, status AS Status, replay_count AS ReplayCount, status_changed_at AS StatusChangedAt,
+        http_status AS HttpStatus, api_answer AS ApiAnswer, attempts AS Attempts, consumer AS Consumer, replay_of AS ReplayOf
         """;
 
     private const string DeadLetterFilter = """
@@ -245,27 +246,38 @@ internal static partial class PostgreSqlStatements
           AND (@Fingerprint IS NULL OR fingerprint = @Fingerprint)
           AND (@LastFailedFrom IS NULL OR last_failed_at >= @LastFailedFrom)
           AND (@LastFailedBefore IS NULL OR last_failed_at < @LastFailedBefore)
+          AND (@Classification IS NULL OR classification = @Classification)
+          AND (@TextPattern IS NULL OR fault_message ILIKE @TextPattern ESCAPE '\' OR api_answer ILIKE @TextPattern ESCAPE '\'
+               OR body ILIKE @TextPattern ESCAPE '\')
         """;
 
-    /// <summary>Adds a failure or bumps the existing row; returns the row's id (equal to <c>@Id</c> when it was added).</summary>
+    /// <summary>
+    /// Adds a failure or bumps the existing row of the same occurrence; returns the row's id (equal to <c>@Id</c> when
+    /// it was added). The same delivery seen again (same failure time: the collector died before acknowledging) changes
+    /// nothing but the stored copy.
+    /// </summary>
     public const string DeadLetterAddOrUpdate = $"""
         INSERT INTO {Tables.DeadLetters} AS d
             (id, source_queue, message_id, message_type, location_id, body, headers, fault_type, fault_message,
              fault_stack_trace, classification, fingerprint, first_failed_at, last_failed_at, failure_count, status,
-             replay_count, status_changed_at)
+             replay_count, status_changed_at, http_status, api_answer, attempts, consumer, replay_of, occurrence)
         VALUES (@Id, @SourceQueue, @MessageId, @MessageType, @LocationId, @Body, @Headers, @FaultType, @FaultMessage,
-                @FaultStackTrace, @Classification, @Fingerprint, @FailedAt, @FailedAt, 1, @NewStatus, 0, @FailedAt)
-        ON CONFLICT (source_queue, message_id) DO UPDATE
+                @FaultStackTrace, @Classification, @Fingerprint, @FailedAt, @FailedAt, 1, @NewStatus, 0, @FailedAt,
+                @HttpStatus, @ApiAnswer, @Attempts, @Consumer, @ReplayOf, @Occurrence)
+        ON CONFLICT (source_queue, message_id, occurrence) DO UPDATE
         SET message_type = COALESCE(excluded.message_type, d.message_type),
             location_id = COALESCE(excluded.location_id, d.location_id),
             body = excluded.body, headers = excluded.headers, fault_type = excluded.fault_type,
             fault_message = excluded.fault_message, fault_stack_trace = excluded.fault_stack_trace,
             classification = excluded.classification, fingerprint = excluded.fingerprint,
+            http_status = excluded.http_status, api_answer = excluded.api_answer, attempts = excluded.attempts,
+            consumer = COALESCE(excluded.consumer, d.consumer),
             first_failed_at = LEAST(d.first_failed_at, excluded.first_failed_at),
             last_failed_at = GREATEST(d.last_failed_at, excluded.last_failed_at),
-            failure_count = d.failure_count + 1,
-            status_changed_at = CASE WHEN d.status = excluded.status THEN d.status_changed_at ELSE excluded.status_changed_at END,
-            status = excluded.status
+            failure_count = d.failure_count + CASE WHEN d.last_failed_at = excluded.last_failed_at THEN 0 ELSE 1 END,
+            status_changed_at = CASE WHEN d.status = excluded.status OR d.last_failed_at = excluded.last_failed_at
+                                     THEN d.status_changed_at ELSE excluded.status_changed_at END,
+            status = CASE WHEN d.last_failed_at = excluded.last_failed_at THEN d.status ELSE excluded.status END
         RETURNING d.id
         """;
 
@@ -282,7 +294,9 @@ internal static partial class PostgreSqlStatements
 
     public const string DeadLetterGroupByFingerprint = $"""
         SELECT fingerprint AS Fingerprint, count(*) AS Count, max(message_type) AS MessageType, max(fault_type) AS FaultType,
-               max(fault_message) AS SampleFaultMessage, min(first_failed_at) AS FirstFailedAt, max(last_failed_at) AS LastFailedAt
+               max(fault_message) AS SampleFaultMessage, min(first_failed_at) AS FirstFailedAt, max(last_failed_at) AS LastFailedAt,
+               max(classification) AS Classification, count(DISTINCT location_id) AS LocationCount,
+               min(location_id) AS SampleLocationId, min(id::text) AS ExampleId
         FROM {Tables.DeadLetters}
         WHERE {DeadLetterFilter}
         GROUP BY fingerprint
@@ -323,6 +337,35 @@ internal static partial class PostgreSqlStatements
         FROM {Tables.DeadLetterAudit}
         WHERE dead_letter_id = @Id
         ORDER BY id
+        """;
+
+    /// <summary>Deletes dead letters whose last failure is before <c>@Before</c> (new ones only when <c>@IncludeNew</c>); returns how many.</summary>
+    public const string DeadLetterPurge = $"""
+        WITH purged AS (
+            DELETE FROM {Tables.DeadLetters}
+            WHERE last_failed_at < @Before AND (@IncludeNew OR status <> @NewStatus)
+            RETURNING 1)
+        SELECT count(*)::int FROM purged
+        """;
+
+    // ---------------------------------------------------------------- circuit states
+
+    public const string CircuitStateUpsert = $"""
+        INSERT INTO {Tables.CircuitStates} AS c (circuit, owner, state, reason, changed_at)
+        VALUES (@Circuit, @Owner, @State, @Reason, @ChangedAt)
+        ON CONFLICT (circuit, owner) DO UPDATE
+        SET state = excluded.state, reason = excluded.reason, changed_at = excluded.changed_at
+        """;
+
+    public const string CircuitStateList = $"""
+        SELECT circuit AS Circuit, owner AS Owner, state AS State, reason AS Reason, changed_at AS ChangedAt
+        FROM {Tables.CircuitStates}
+        ORDER BY circuit, owner
+        """;
+
+    /// <summary>Unsent outbox rows: how many, and when the oldest was created.</summary>
+    public const string OutboxBacklog = $"""
+        SELECT count(*) AS Pending, min(created_at) AS OldestCreatedAt FROM {Tables.Outbox} WHERE sent_at IS NULL
         """;
 
     // ---------------------------------------------------------------- rate limits

@@ -282,7 +282,8 @@ internal static partial class SqlServerStatements
         location_id AS LocationId, body AS Body, headers AS Headers, fault_type AS FaultType,
         fault_message AS FaultMessage, fault_stack_trace AS FaultStackTrace, classification AS Classification,
         fingerprint AS Fingerprint, first_failed_at AS FirstFailedAt, last_failed_at AS LastFailedAt,
-        failure_count AS FailureCount, status AS Status, replay_count AS ReplayCount, status_changed_at AS StatusChangedAt
+        failure_count AS FailureCount, status AS Status, replay_count AS ReplayCount, status_changed_at AS StatusChangedAt,
+        http_status AS HttpStatus, api_answer AS ApiAnswer, attempts AS Attempts, consumer AS Consumer, replay_of AS ReplayOf
         """;
 
     private const string DeadLetterFilter = """
@@ -293,11 +294,15 @@ internal static partial class SqlServerStatements
           AND (@Fingerprint IS NULL OR fingerprint = @Fingerprint)
           AND (@LastFailedFrom IS NULL OR last_failed_at >= @LastFailedFrom)
           AND (@LastFailedBefore IS NULL OR last_failed_at < @LastFailedBefore)
+          AND (@Classification IS NULL OR classification = @Classification)
+          AND (@TextPattern IS NULL OR fault_message LIKE @TextPattern ESCAPE '\' OR api_answer LIKE @TextPattern ESCAPE '\'
+               OR body LIKE @TextPattern ESCAPE '\')
         """;
 
     /// <summary>
-    /// Adds a failure or bumps the existing row (run in a transaction); returns the row's id (equal to <c>@Id</c>
-    /// when it was added).
+    /// Adds a failure or bumps the existing row of the same occurrence (run in a transaction); returns the row's id
+    /// (equal to <c>@Id</c> when it was added). The same delivery seen again (same failure time: the collector died
+    /// before acknowledging) changes nothing but the stored copy.
     /// </summary>
     public const string DeadLetterAddOrUpdate = $"""
         SET NOCOUNT ON;
@@ -307,13 +312,15 @@ internal static partial class SqlServerStatements
             location_id = COALESCE(@LocationId, location_id),
             body = @Body, headers = @Headers, fault_type = @FaultType, fault_message = @FaultMessage,
             fault_stack_trace = @FaultStackTrace, classification = @Classification, fingerprint = @Fingerprint,
+            http_status = @HttpStatus, api_answer = @ApiAnswer, attempts = @Attempts,
+            consumer = COALESCE(@Consumer, consumer),
             first_failed_at = CASE WHEN @FailedAt < first_failed_at THEN @FailedAt ELSE first_failed_at END,
             last_failed_at = CASE WHEN @FailedAt > last_failed_at THEN @FailedAt ELSE last_failed_at END,
-            failure_count = failure_count + 1,
-            status_changed_at = CASE WHEN status = @NewStatus THEN status_changed_at ELSE @FailedAt END,
-            status = @NewStatus
+            failure_count = failure_count + CASE WHEN last_failed_at = @FailedAt THEN 0 ELSE 1 END,
+            status_changed_at = CASE WHEN status = @NewStatus OR last_failed_at = @FailedAt THEN status_changed_at ELSE @FailedAt END,
+            status = CASE WHEN last_failed_at = @FailedAt THEN status ELSE @NewStatus END
         OUTPUT inserted.id INTO @existing (id)
-        WHERE source_queue = @SourceQueue AND message_id = @MessageId;
+        WHERE source_queue = @SourceQueue AND message_id = @MessageId AND occurrence = @Occurrence;
         IF EXISTS (SELECT 1 FROM @existing)
             SELECT TOP (1) id FROM @existing;
         ELSE
@@ -321,9 +328,10 @@ internal static partial class SqlServerStatements
             INSERT INTO {Tables.DeadLetters}
                 (id, source_queue, message_id, message_type, location_id, body, headers, fault_type, fault_message,
                  fault_stack_trace, classification, fingerprint, first_failed_at, last_failed_at, failure_count, status,
-                 replay_count, status_changed_at)
+                 replay_count, status_changed_at, http_status, api_answer, attempts, consumer, replay_of, occurrence)
             VALUES (@Id, @SourceQueue, @MessageId, @MessageType, @LocationId, @Body, @Headers, @FaultType, @FaultMessage,
-                    @FaultStackTrace, @Classification, @Fingerprint, @FailedAt, @FailedAt, 1, @NewStatus, 0, @FailedAt);
+                    @FaultStackTrace, @Classification, @Fingerprint, @FailedAt, @FailedAt, 1, @NewStatus, 0, @FailedAt,
+                    @HttpStatus, @ApiAnswer, @Attempts, @Consumer, @ReplayOf, @Occurrence);
             SELECT @Id;
         END
         """;
@@ -345,7 +353,9 @@ internal static partial class SqlServerStatements
 
     public const string DeadLetterGroupByFingerprint = $"""
         SELECT fingerprint AS Fingerprint, COUNT_BIG(*) AS Count, MAX(message_type) AS MessageType, MAX(fault_type) AS FaultType,
-               MAX(fault_message) AS SampleFaultMessage, MIN(first_failed_at) AS FirstFailedAt, MAX(last_failed_at) AS LastFailedAt
+               MAX(fault_message) AS SampleFaultMessage, MIN(first_failed_at) AS FirstFailedAt, MAX(last_failed_at) AS LastFailedAt,
+               MAX(classification) AS Classification, COUNT_BIG(DISTINCT location_id) AS LocationCount,
+               MIN(location_id) AS SampleLocationId, MIN(CAST(id AS nvarchar(36))) AS ExampleId
         FROM {Tables.DeadLetters}
         WHERE {DeadLetterFilter}
         GROUP BY fingerprint
@@ -388,6 +398,37 @@ internal static partial class SqlServerStatements
         FROM {Tables.DeadLetterAudit}
         WHERE dead_letter_id = @Id
         ORDER BY id;
+        """;
+
+    /// <summary>Deletes dead letters whose last failure is before <c>@Before</c> (new ones only when <c>@IncludeNew</c>); returns how many.</summary>
+    public const string DeadLetterPurge = $"""
+        SET NOCOUNT ON;
+        DELETE FROM {Tables.DeadLetters}
+        WHERE last_failed_at < @Before AND (@IncludeNew = 1 OR status <> @NewStatus);
+        SELECT @@ROWCOUNT;
+        """;
+
+    // ---------------------------------------------------------------- circuit states
+
+    /// <summary>Records a circuit's state for one owner (run in a transaction).</summary>
+    public const string CircuitStateUpsert = $"""
+        UPDATE {Tables.CircuitStates} WITH (UPDLOCK, SERIALIZABLE)
+        SET state = @State, reason = @Reason, changed_at = @ChangedAt
+        WHERE circuit = @Circuit AND owner = @Owner;
+        IF @@ROWCOUNT = 0
+            INSERT INTO {Tables.CircuitStates} (circuit, owner, state, reason, changed_at)
+            VALUES (@Circuit, @Owner, @State, @Reason, @ChangedAt);
+        """;
+
+    public const string CircuitStateList = $"""
+        SELECT circuit AS Circuit, owner AS Owner, state AS State, reason AS Reason, changed_at AS ChangedAt
+        FROM {Tables.CircuitStates}
+        ORDER BY circuit, owner;
+        """;
+
+    /// <summary>Unsent outbox rows: how many, and when the oldest was created.</summary>
+    public const string OutboxBacklog = $"""
+        SELECT COUNT_BIG(*) AS Pending, MIN(created_at) AS OldestCreatedAt FROM {Tables.Outbox} WHERE sent_at IS NULL;
         """;
 
     // ---------------------------------------------------------------- rate limits
