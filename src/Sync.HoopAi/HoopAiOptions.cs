@@ -37,6 +37,13 @@ public sealed class HoopAiOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan TokenRefreshLease { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long refreshes wait after the token endpoint refused the app's client credentials (<c>invalid_client</c>)
+    /// before one is tried again; doubled at each further refusal up to 15 minutes (default 60 seconds).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ClientCredentialsRetry { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Quick in-process retries of a transient API failure (5xx, timeout) before the message is redelivered later (default 2).</summary>
     [Range(0, 5)]
     public int TransientRetries { get; set; } = 2;
@@ -58,6 +65,17 @@ public sealed class HoopAiOptions : IValidatableObject
     /// <summary>The burst interval until the API's headers say otherwise (default 10 seconds).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan RateLimitInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Calls per daily window and location until the API's headers say otherwise (default 200,000).</summary>
+    [Range(1, int.MaxValue)]
+    public int RateLimitDaily { get; set; } = 200_000;
+
+    /// <summary>
+    /// The daily budget's window (default one day): windows are aligned on the Unix epoch, so a day's starts at
+    /// 00:00 UTC. When a location has used up its budget, its work waits until the window ends.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan RateLimitDailyWindow { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Share of the announced limit kept in reserve for clock and network jitter (default 0.02).</summary>
     [Range(0.0, 0.5)]

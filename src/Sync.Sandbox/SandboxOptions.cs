@@ -105,8 +105,14 @@ public sealed class SandboxRateLimitOptions
     /// </summary>
     public RateLimitWindow Window { get; set; } = RateLimitWindow.Sliding;
 
-    /// <summary>Requests allowed per UTC day (<c>X-RateLimit-Limit-Daily</c>). Default 200,000.</summary>
+    /// <summary>Requests allowed per daily window (<c>X-RateLimit-Limit-Daily</c>). Default 200,000.</summary>
     public int DailyLimit { get; set; } = 200_000;
+
+    /// <summary>
+    /// Length of the daily window in seconds, windows aligned on the Unix epoch. Default 86,400: the budget resets at
+    /// 00:00 UTC, as the platform's; shorter, e.g. to see a used-up daily budget reset within a test.
+    /// </summary>
+    public int DailyWindowSeconds { get; set; } = 86_400;
 
     /// <summary>Whether a 429 also carries <c>Retry-After</c> (seconds) and <c>X-RateLimit-Reset</c> (milliseconds). Default false: the platform does not document them.</summary>
     public bool SendResetHeaders { get; set; }
@@ -172,8 +178,20 @@ public sealed class SandboxFaultOptions
     /// <summary>Every call for this many seconds from when the setting is applied is answered 429. Default 0.</summary>
     public int Force429Seconds { get; set; }
 
+    /// <summary>
+    /// Whether the forced 429s (<see cref="Force429Count"/>, <see cref="Force429Seconds"/>) come without any rate-limit
+    /// header (no <c>X-RateLimit-*</c>, no <c>Retry-After</c>), so the client cannot know how long to wait. Default false.
+    /// </summary>
+    public bool Force429WithoutHeaders { get; set; }
+
     /// <summary>Whether <c>POST /oauth/token</c> is faulted too (latency, errors, hangs). Default false.</summary>
     public bool IncludeOAuth { get; set; }
+
+    /// <summary>
+    /// Every <c>POST /oauth/token</c> is answered with this status (408, 429, 500, 502, 503 or 504) and an OAuth error
+    /// body, whatever <see cref="IncludeOAuth"/> and <see cref="LocationId"/> say; API calls are not affected. Default 0: none.
+    /// </summary>
+    public int OAuthErrorStatus { get; set; }
 
     /// <summary>
     /// Bulk tag answers (201) leave out the per-contact <c>responses</c> list, keeping <c>succeded</c> and

@@ -66,6 +66,11 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
             errors.Add($"{prefix}DailyLimit must be at least 1 (got {limits.DailyLimit}).");
         }
 
+        if (limits.DailyWindowSeconds is < 1 or > 604_800)
+        {
+            errors.Add($"{prefix}DailyWindowSeconds must be between 1 and 604,800 (got {limits.DailyWindowSeconds}).");
+        }
+
         if (limits.BulkTagsMaxContacts < 1)
         {
             errors.Add($"{prefix}BulkTagsMaxContacts must be at least 1 (got {limits.BulkTagsMaxContacts}).");
@@ -114,6 +119,11 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         NotNegative(nameof(faults.HangSeconds), faults.HangSeconds);
         NotNegative(nameof(faults.Force429Count), faults.Force429Count);
         NotNegative(nameof(faults.Force429Seconds), faults.Force429Seconds);
+        if (faults.OAuthErrorStatus is not (0 or 408 or 429 or 500 or 502 or 503 or 504))
+        {
+            errors.Add($"{prefix}OAuthErrorStatus must be 0, 408, 429, 500, 502, 503 or 504 (got {faults.OAuthErrorStatus}).");
+        }
+
         return errors;
     }
 }

@@ -18,6 +18,7 @@ public sealed class TokenStore
     private readonly ConcurrentDictionary<string, AccessGrant> _access = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RefreshGrant> _refresh = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CodeGrant> _codes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _rotatedSecrets = new(StringComparer.Ordinal);
     private readonly SandboxOptions _options;
     private readonly TimeProvider _time;
 
@@ -91,6 +92,23 @@ public sealed class TokenStore
         return removed;
     }
 
+    /// <summary>
+    /// Changes the secret of an OAuth client, as a rotation in the marketplace does: from now on the old secret is
+    /// answered <c>invalid_client</c>. Tokens already issued keep working.
+    /// </summary>
+    /// <returns>False when the client is not configured.</returns>
+    public bool ChangeClientSecret(string clientId, string clientSecret)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientSecret);
+        if (FindClient(clientId) is null)
+        {
+            return false;
+        }
+
+        _rotatedSecrets[clientId] = clientSecret;
+        return true;
+    }
+
     /// <summary>Finds the grant of a bearer token, if it is known and not expired.</summary>
     internal AuthOutcome Authenticate(string? authorization, out AccessGrant? grant)
     {
@@ -129,7 +147,8 @@ public sealed class TokenStore
 
         var client = FindClient(clientId);
         if (client is null || !CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.UTF8.GetBytes(client.ClientSecret), System.Text.Encoding.UTF8.GetBytes(secret)))
+                System.Text.Encoding.UTF8.GetBytes(_rotatedSecrets.GetValueOrDefault(client.ClientId, client.ClientSecret)),
+                System.Text.Encoding.UTF8.GetBytes(secret)))
         {
             return OAuthOutcome.Fail(401, "invalid_client", "Unknown client or wrong client secret.");
         }
@@ -197,6 +216,7 @@ public sealed class TokenStore
         _access.Clear();
         _refresh.Clear();
         _codes.Clear();
+        _rotatedSecrets.Clear();
         RegisterConfiguredTokens();
     }
 

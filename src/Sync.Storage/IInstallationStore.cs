@@ -12,8 +12,24 @@ public interface IInstallationStore
     /// <summary>Every installation, tokens included (callers must never print them).</summary>
     Task<IReadOnlyList<Installation>> ListAsync(CancellationToken cancellationToken);
 
-    /// <summary>The ids of active locations (the ingress's location check caches this).</summary>
+    /// <summary>The ids of active locations.</summary>
     Task<IReadOnlyCollection<string>> ListActiveLocationIdsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The ids of every installed location, active or suspended (the ingress's location check caches this: a location
+    /// that awaits re-authorisation still has its events accepted, and the worker parks them).
+    /// </summary>
+    Task<IReadOnlyCollection<string>> ListInstalledLocationIdsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The installation of a location with the row version it was read at, or null.</summary>
+    Task<VersionedInstallation?> GetVersionedAsync(string locationId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the installation only if its row is still at <paramref name="expectedRowVersion"/> (optimistic
+    /// concurrency): false, and nothing written, when another writer got there first or the row is gone (an uninstall
+    /// deleted it; it is never brought back). The refresh lease is left as it is.
+    /// </summary>
+    Task<bool> TrySaveAsync(Installation installation, long expectedRowVersion, CancellationToken cancellationToken);
 
     /// <summary>Creates or replaces the installation of <see cref="Installation.LocationId"/>.</summary>
     Task SaveAsync(Installation installation, CancellationToken cancellationToken);
@@ -35,6 +51,11 @@ public interface IInstallationStore
     /// <summary>Removes the location's installation and tokens inside the caller's unit of work (uninstall).</summary>
     Task DeleteAsync(IUnitOfWork unitOfWork, string locationId, CancellationToken cancellationToken);
 }
+
+/// <summary>An installation as read, with the version of its row (every write increments it).</summary>
+/// <param name="Installation">The installation.</param>
+/// <param name="RowVersion">The row's version when it was read; give it to <see cref="IInstallationStore.TrySaveAsync"/>.</param>
+public sealed record VersionedInstallation(Installation Installation, long RowVersion);
 
 /// <summary>How an installation authenticates.</summary>
 public enum AuthMode

@@ -287,8 +287,7 @@ public sealed partial class HoopAiClient
                 var kind = FailureClassifier.Classify(status);
                 if (kind == FailureKind.RateLimited)
                 {
-                    var wait = limits.WaitAfterRateLimit ?? TimeSpan.FromSeconds(10);
-                    await _limiter.OnRateLimitedAsync(locationId, wait, cancellationToken);
+                    var wait = await _limiter.OnRateLimitedAsync(locationId, limits, cancellationToken);
                     throw new SyncFailureException(kind, $"{method} {route} for location {locationId} was rate limited (429); waiting {wait}.", wait) { HttpStatus = status };
                 }
 

@@ -9,9 +9,12 @@ namespace Sync.HoopAi.Api;
 /// <summary>
 /// Paces each location's calls across every worker process with one shared schedule in the database (a generic cell
 /// rate algorithm): every call reserves the next free slot, <c>interval / max</c> apart, so the calls of all processes
-/// together stay within the limit in any window, sliding or fixed. The limit is learned from the API's headers; a 429
-/// pushes the location's schedule past the reset, so no process calls it until then. A slot too far away is not
-/// waited for: the call fails as rate limited and its message waits in the queue's tiers instead of holding a consumer.
+/// together stay within the limit in any window, sliding or fixed, and one call of the location's daily budget. The
+/// limits are learned from the API's headers and stored with the schedule, so what one process learns paces them all.
+/// A 429 pushes the location's schedule past the wait it asks for, so no process calls it until then. A slot too far
+/// away, or a daily budget used up until its window resets, is not waited for: the call fails as
+/// <see cref="FailureKind.Throttled"/> (Sync's own budget, never counted against the deferral cap) and its message waits
+/// in the queue's tiers instead of holding a consumer.
 /// </summary>
 public sealed partial class SharedRateLimiter(
     IRateLimitStore store,
@@ -19,7 +22,12 @@ public sealed partial class SharedRateLimiter(
     TimeProvider time,
     ILogger<SharedRateLimiter> logger) : IApiRateLimiter
 {
+    private static readonly TimeSpan FirstHeaderlessWait = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<string, (int Max, TimeSpan Interval)> _learned = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RateLimitObservation> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _headerlessStreak = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _dailyReported = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public async ValueTask AcquireAsync(string locationId, CancellationToken cancellationToken)
@@ -30,13 +38,32 @@ public sealed partial class SharedRateLimiter(
             return;
         }
 
-        var (max, interval) = _learned.GetValueOrDefault(locationId, (settings.RateLimitMax, settings.RateLimitInterval));
-        var spacing = interval / max * (1 + settings.RateLimitHeadroom);
-        var reservation = await store.ReserveAsync(settings.AppId, locationId, spacing, settings.RateLimitMaxWait, cancellationToken);
+        var budget = Budget(settings);
+        if (_pending.TryRemove(locationId, out var observed) && observed.DailyUsed is not null &&
+            observed.At - budget.DailyWindowStart(observed.At) < settings.Timeout)
+        {
+            // An answer read this soon after a daily reset may be to a call made before it: its count is not this window's.
+            observed = observed with { DailyUsed = null };
+        }
+
+        var reservation = await store.ReserveAsync(settings.AppId, locationId, budget, observed, cancellationToken);
         if (!reservation.Granted)
         {
+            if (reservation.DailyLimitReached)
+            {
+                var windowStart = budget.DailyWindowStart(time.GetUtcNow());
+                if (!_dailyReported.TryGetValue(locationId, out var reported) || reported != windowStart)
+                {
+                    _dailyReported[locationId] = windowStart;
+                    LogDailyLimitReached(locationId, reservation.Wait);
+                }
+
+                throw new SyncFailureException(FailureKind.Throttled,
+                    $"Location {locationId} has used up its daily API budget; the call waits {reservation.Wait} for the daily reset.", reservation.Wait);
+            }
+
             LogBudgetExhausted(locationId, reservation.Wait);
-            throw new SyncFailureException(FailureKind.RateLimited,
+            throw new SyncFailureException(FailureKind.Throttled,
                 $"Location {locationId} has no API budget for {reservation.Wait}; the call waits in the queue.", reservation.Wait);
         }
 
@@ -59,15 +86,69 @@ public sealed partial class SharedRateLimiter(
                 LogLimitLearned(locationId, max, interval);
             }
         }
+
+        // An answer that shows budget left ends a run of 429s without headers.
+        if (snapshot.Remaining is > 0)
+        {
+            _headerlessStreak.TryRemove(locationId, out _);
+        }
+
+        int? dailyUsed = snapshot is { DailyLimit: { } limit, DailyRemaining: { } remaining } ? Math.Max(0, limit - remaining) : null;
+        if (snapshot.Max is null && snapshot.Interval is null && snapshot.DailyLimit is null && dailyUsed is null)
+        {
+            return;
+        }
+
+        // Stored with the location's next reservation; a newer answer replaces an older one not yet stored.
+        var observation = new RateLimitObservation(snapshot.Max, snapshot.Interval, snapshot.DailyLimit, dailyUsed, time.GetUtcNow());
+        _pending.AddOrUpdate(locationId, observation, (_, older) => observation with
+        {
+            Max = observation.Max ?? older.Max,
+            Interval = observation.Interval ?? older.Interval,
+            DailyLimit = observation.DailyLimit ?? older.DailyLimit,
+            DailyUsed = observation.DailyUsed ?? older.DailyUsed,
+        });
     }
 
     /// <inheritdoc />
-    public async Task OnRateLimitedAsync(string locationId, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<TimeSpan> OnRateLimitedAsync(string locationId, RateLimitSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var until = time.GetUtcNow() + wait;
-        await store.BlockUntilAsync(options.Value.AppId, locationId, until, cancellationToken);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        TimeSpan wait;
+        if (snapshot.RetryAfter is { } retryAfter)
+        {
+            wait = retryAfter;
+        }
+        else if (snapshot is { DailyRemaining: <= 0 })
+        {
+            // The daily budget is gone: nothing before the daily window resets.
+            var budget = Budget(settings);
+            wait = budget.DailyWindowStart(now) + budget.DailyWindow - now;
+        }
+        else if (snapshot.Interval is { } interval)
+        {
+            wait = interval;
+        }
+        else
+        {
+            // No header says how long: 1, 2, 4, 8 … seconds for each further such 429, up to the burst interval.
+            var streak = _headerlessStreak.AddOrUpdate(locationId, 0, (_, done) => done + 1);
+            var cap = _learned.TryGetValue(locationId, out var learned) ? learned.Interval : settings.RateLimitInterval;
+            var grown = FirstHeaderlessWait * Math.Pow(2, Math.Min(streak, 20));
+            wait = grown < cap ? grown : cap;
+        }
+
+        var until = now + wait;
+        await store.BlockUntilAsync(settings.AppId, locationId, until, cancellationToken);
         LogBlocked(locationId, until);
+        return wait;
     }
+
+    private static RateLimitBudget Budget(HoopAiOptions settings) => new(
+        settings.RateLimitMax, settings.RateLimitInterval, settings.RateLimitHeadroom,
+        settings.RateLimitDaily, settings.RateLimitDailyWindow, settings.RateLimitMaxWait);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Location {LocationId}: the API allows {Max} calls per {Interval}")]
     private partial void LogLimitLearned(string locationId, int max, TimeSpan interval);
@@ -77,4 +158,8 @@ public sealed partial class SharedRateLimiter(
 
     [LoggerMessage(EventId = 3203, Level = LogLevel.Debug, Message = "Location {LocationId}: next API slot is {Wait} away; the message waits in the queue")]
     private partial void LogBudgetExhausted(string locationId, TimeSpan wait);
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Warning,
+        Message = "Location {LocationId} has used up its daily API budget; its work waits {Wait} for the daily reset")]
+    private partial void LogDailyLimitReached(string locationId, TimeSpan wait);
 }

@@ -85,9 +85,10 @@ public sealed class HoopAiOAuthClient
         {
             if (!response.IsSuccessStatusCode)
             {
-                var detail = await ReadErrorDetailAsync(response, cancellationToken);
+                var (answer, error) = await ReadErrorAnswerAsync(response, cancellationToken);
                 throw new HoopAiOAuthException(
-                    $"The token endpoint answered {(int)response.StatusCode}{detail}.", response.StatusCode);
+                    $"The token endpoint answered {(int)response.StatusCode}{(answer.Length == 0 ? "" : ": " + answer)}.",
+                    response.StatusCode, error, answer);
             }
 
             OAuthToken? token;
@@ -110,22 +111,41 @@ public sealed class HoopAiOAuthClient
     }
 
     // The endpoint's own error text (e.g. {"error":"invalid_grant"}) helps an operator; it never holds our secret.
-    private static async Task<string> ReadErrorDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<(string Answer, string? Error)> ReadErrorAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (string.IsNullOrWhiteSpace(text))
             {
-                return "";
+                return ("", null);
             }
 
             text = text.ReplaceLineEndings(" ").Trim();
-            return ": " + (text.Length > MaxErrorDetailLength ? text[..MaxErrorDetailLength] + "…" : text);
+            return (text.Length > MaxErrorDetailLength ? text[..MaxErrorDetailLength] + "…" : text, ErrorCodeOf(text));
         }
         catch (HttpRequestException)
         {
-            return "";
+            return ("", null);
+        }
+    }
+
+    // The OAuth error code ({"error":"invalid_grant", …}), when the answer is JSON that has one.
+    private static string? ErrorCodeOf(string answer)
+    {
+        if (!answer.StartsWith('{'))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(answer);
+            return document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 }

@@ -6,7 +6,7 @@ using Sync.Storage;
 namespace Sync.Ingress.Internal;
 
 /// <summary>
-/// The active locations, cached in memory: reloaded periodically by <see cref="LocationRefreshService"/>, and at once
+/// The installed locations (active or awaiting re-authorisation), cached in memory: reloaded periodically by <see cref="LocationRefreshService"/>, and at once
 /// (single-flight, at most once per <see cref="IngressOptions.LocationMissRefreshInterval"/>) when an event names a
 /// location the cache does not hold. When the database cannot be asked, cached locations are still known and others
 /// are reported <see cref="LocationCheck.Unavailable"/> (a transient fault: the ingress answers 429, not 403).
@@ -68,7 +68,7 @@ internal sealed partial class KnownLocations(
             Task<IReadOnlyCollection<string>>? load = null;
             try
             {
-                load = store.ListActiveLocationIdsAsync(bound.Token);
+                load = store.ListInstalledLocationIdsAsync(bound.Token);
                 var ids = await load.WaitAsync(timeout, cancellationToken);
                 _active = ids.ToFrozenSet(StringComparer.Ordinal);
                 _installedHere.Clear();
@@ -109,10 +109,10 @@ internal sealed partial class KnownLocations(
 /// <summary>The answer of <see cref="KnownLocations.CheckAsync"/>.</summary>
 internal enum LocationCheck
 {
-    /// <summary>An active installation.</summary>
+    /// <summary>An installation, active or suspended (a suspended location's work waits in the worker).</summary>
     Known,
 
-    /// <summary>Not installed (or not active): events for it are refused with 403.</summary>
+    /// <summary>Not installed: events for it are refused with 403.</summary>
     Unknown,
 
     /// <summary>Not cached and the database could not be asked: a transient fault (429).</summary>

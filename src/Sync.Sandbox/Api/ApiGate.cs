@@ -74,7 +74,11 @@ internal sealed class ApiGate(SandboxState state, IHostApplicationLifetime lifet
         var budgetKey = grant!.LocationId ?? grant.CompanyId;
         if (state.Faults.TakeForced429(grant.LocationId))
         {
-            context.Response.WriteRateHeaders(state.Limits.Refused(grant.AppId, budgetKey));
+            if (!state.Faults.Forced429WithoutHeaders)
+            {
+                context.Response.WriteRateHeaders(state.Limits.Refused(grant.AppId, budgetKey));
+            }
+
             await context.ErrorAsync(429, "Too Many Requests");
             return;
         }

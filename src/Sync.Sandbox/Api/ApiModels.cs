@@ -84,6 +84,8 @@ internal sealed record PrivateTokenResponse(string AccessToken, string LocationI
 
 internal sealed record RevokeResponse(string LocationId, int Revoked, string TraceId);
 
+internal sealed record ClientSecretRequest(string? ClientSecret);
+
 internal sealed record LocationContactsResponse(string LocationId, int Count, IReadOnlyList<ContactView> Contacts, string TraceId);
 
 internal sealed record SeedResponse(IReadOnlyList<string> Ids, string TraceId);
@@ -113,6 +115,7 @@ internal sealed record InspectionMessage(string Message, string TraceId);
 [JsonSerializable(typeof(PrivateTokenRequest))]
 [JsonSerializable(typeof(PrivateTokenResponse))]
 [JsonSerializable(typeof(RevokeResponse))]
+[JsonSerializable(typeof(ClientSecretRequest))]
 [JsonSerializable(typeof(LocationContactsResponse))]
 [JsonSerializable(typeof(SeedResponse))]
 [JsonSerializable(typeof(RequestCountsResponse))]

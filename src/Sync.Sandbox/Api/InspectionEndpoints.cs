@@ -16,6 +16,7 @@ internal sealed class InspectionEndpoints(SandboxState state)
         group.MapPost("/oauth/codes", endpoints.IssueCodeAsync);
         group.MapPost("/tokens", endpoints.RegisterTokenAsync);
         group.MapPost("/locations/{locationId}/revoke", endpoints.RevokeAsync);
+        group.MapPut("/oauth/clients/{clientId}/secret", endpoints.ChangeClientSecretAsync);
         group.MapGet("/locations/{locationId}/contacts", endpoints.ContactsAsync);
         group.MapPost("/locations/{locationId}/contacts", endpoints.SeedAsync);
         group.MapGet("/requests", endpoints.RequestsAsync);
@@ -93,6 +94,31 @@ internal sealed class InspectionEndpoints(SandboxState state)
         var locationId = (string)context.Request.RouteValues["locationId"]!;
         var revoked = state.Tokens.RevokeLocation(locationId);
         return context.JsonAsync(200, new RevokeResponse(locationId, revoked, context.TraceId()), SandboxJson.Default.RevokeResponse);
+    }
+
+    /// <summary>Rotates an OAuth client's secret: refreshes with the old one are answered 401 <c>invalid_client</c>.</summary>
+    public async Task ChangeClientSecretAsync(HttpContext context)
+    {
+        var clientId = (string)context.Request.RouteValues["clientId"]!;
+        var request = await ReadAsync(context, SandboxJson.Default.ClientSecretRequest);
+        if (request is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(request.ClientSecret))
+        {
+            await context.ValidationAsync(["clientSecret should not be empty"]);
+            return;
+        }
+
+        if (!state.Tokens.ChangeClientSecret(clientId, request.ClientSecret))
+        {
+            await context.ErrorAsync(404, $"clientId {clientId} is not a configured OAuth client");
+            return;
+        }
+
+        await context.JsonAsync(200, new InspectionMessage($"the secret of {clientId} was changed", context.TraceId()), SandboxJson.Default.InspectionMessage);
     }
 
     public Task ContactsAsync(HttpContext context)

@@ -11,6 +11,12 @@ internal sealed class OAuthEndpoints(SandboxState state)
 
     public async Task TokenAsync(HttpContext context)
     {
+        if (state.Faults.OAuthErrorStatus is var faulted and > 0)
+        {
+            await OAuthErrorAsync(context, faulted, faulted == 429 ? "rate_limited" : "server_error", ApiHttp.ReasonOf(faulted));
+            return;
+        }
+
         if (!context.Request.HasFormContentType)
         {
             await OAuthErrorAsync(context, 400, "invalid_request", "The body must be application/x-www-form-urlencoded.");

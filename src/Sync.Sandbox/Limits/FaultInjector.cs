@@ -73,6 +73,12 @@ public sealed class FaultInjector
         return Interlocked.Decrement(ref _force429Remaining) >= 0;
     }
 
+    /// <summary>Whether the forced 429s carry no rate-limit headers.</summary>
+    internal bool Forced429WithoutHeaders => _faults.Force429WithoutHeaders;
+
+    /// <summary>The status every <c>POST /oauth/token</c> is answered with, or 0.</summary>
+    internal int OAuthErrorStatus => _faults.OAuthErrorStatus;
+
     /// <summary>Draws the fate of one call.</summary>
     internal FaultPlan Plan(string? locationId, bool oauth)
     {

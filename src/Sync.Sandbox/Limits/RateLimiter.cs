@@ -4,7 +4,8 @@ namespace Sync.Sandbox.Limits;
 
 /// <summary>
 /// Burst and daily request budgets per (application, location). The burst budget is a sliding log by default (no
-/// span of one interval ever holds more than the limit) or a fixed window; the daily budget resets at 00:00 UTC.
+/// span of one interval ever holds more than the limit) or a fixed window; the daily budget resets at 00:00 UTC (or
+/// at the end of each shorter daily window, when configured).
 /// Refused requests do not consume budget.
 /// </summary>
 public sealed class RateLimiter
@@ -106,7 +107,8 @@ public sealed class RateLimiter
                 _windowStart = now;
             }
 
-            var day = now / 86_400_000;
+            var dayLength = options.DailyWindowSeconds * 1000L;
+            var day = now / dayLength;
             if (day != _day)
             {
                 _day = day;
@@ -136,7 +138,7 @@ public sealed class RateLimiter
             var dailyLeft = options.DailyLimit - DailyCount;
             if (inWindow >= max || dailyLeft <= 0)
             {
-                var reset = dailyLeft <= 0 ? (day + 1) * 86_400_000 - now : resetMs;
+                var reset = dailyLeft <= 0 ? (day + 1) * dayLength - now : resetMs;
                 return new RateDecision(false, true, max, Math.Max(0, max - inWindow), interval, options.DailyLimit, Math.Max(0, dailyLeft),
                     Math.Max(1, reset), options.SendResetHeaders);
             }

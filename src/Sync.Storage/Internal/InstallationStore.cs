@@ -30,6 +30,25 @@ internal abstract partial class InstallationStore(
         return row is null ? null : ToInstallation(row);
     }
 
+    public async Task<VersionedInstallation?> GetVersionedAsync(string locationId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<InstallationRow>(database.Command(
+            sql.Get, new { LocationId = locationId }, transaction: null, cancellationToken));
+        return row is null ? null : new VersionedInstallation(ToInstallation(row), row.RowVersion);
+    }
+
+    public async Task<bool> TrySaveAsync(Installation installation, long expectedRowVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(installation);
+        ArgumentException.ThrowIfNullOrWhiteSpace(installation.LocationId);
+        var parameters = new DynamicParameters(Parameters(installation));
+        parameters.Add("RowVersion", expectedRowVersion);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(database.Command(sql.UpdateIfVersion, parameters, transaction: null, cancellationToken)) == 1;
+    }
+
     public async Task<IReadOnlyList<Installation>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -42,6 +61,13 @@ internal abstract partial class InstallationStore(
         await using var connection = await database.OpenAsync(cancellationToken);
         var ids = await connection.QueryAsync<string>(database.Command(
             sql.ListIdsByStatus, new { Status = DbValues.ToDb(InstallationStatus.Active) }, transaction: null, cancellationToken));
+        return ids.ToList();
+    }
+
+    public async Task<IReadOnlyCollection<string>> ListInstalledLocationIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var ids = await connection.QueryAsync<string>(database.Command(sql.ListIds, null, transaction: null, cancellationToken));
         return ids.ToList();
     }
 
@@ -200,7 +226,7 @@ internal abstract partial class InstallationStore(
 
     internal sealed record Statements(
         string Get, string List, string ListIdsByStatus, string Upsert, string AcquireLease, string ReleaseLease, string Delete,
-        string ListTokens, string ReplaceTokens, string InsertIfAbsent);
+        string ListTokens, string ReplaceTokens, string InsertIfAbsent, string ListIds, string UpdateIfVersion);
 
     private sealed class InstallationRow
     {
@@ -246,7 +272,9 @@ internal sealed class SqlServerInstallationStore(StorageDatabase database, Token
         SqlServerStatements.InstallationDelete,
         SqlServerStatements.InstallationListTokens,
         SqlServerStatements.InstallationReplaceTokens,
-        SqlServerStatements.InstallationInsertIfAbsent));
+        SqlServerStatements.InstallationInsertIfAbsent,
+        SqlServerStatements.InstallationListIds,
+        SqlServerStatements.InstallationUpdateIfVersion));
 
 internal sealed class PostgreSqlInstallationStore(StorageDatabase database, TokenCipher cipher, TimeProvider time, ILogger<PostgreSqlInstallationStore> logger)
     : InstallationStore(database, cipher, time, logger, new(
@@ -259,4 +287,6 @@ internal sealed class PostgreSqlInstallationStore(StorageDatabase database, Toke
         PostgreSqlStatements.InstallationDelete,
         PostgreSqlStatements.InstallationListTokens,
         PostgreSqlStatements.InstallationReplaceTokens,
-        PostgreSqlStatements.InstallationInsertIfAbsent));
+        PostgreSqlStatements.InstallationInsertIfAbsent,
+        PostgreSqlStatements.InstallationListIds,
+        PostgreSqlStatements.InstallationUpdateIfVersion));

@@ -42,23 +42,56 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
     }
 
     public async Task<RateLimitReservation> ReserveAsync(
-        string app, string locationId, TimeSpan spacing, TimeSpan maxWait, CancellationToken cancellationToken)
+        string app, string locationId, RateLimitBudget budget, RateLimitObservation? observed, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(app);
         ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(spacing, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxWait, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(budget);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(budget.Max);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(budget.DailyLimit);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(budget.Interval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(budget.DailyWindow, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(budget.MaxWait, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(budget.Headroom);
 
         var now = time.GetUtcNow();
-        var schedule = await ReserveSlotAsync(app, locationId, now, spacing, now + maxWait, cancellationToken);
+        var windowStart = budget.DailyWindowStart(now);
+
+        // A count from an earlier daily window says nothing of this one.
+        var observedUsed = observed is { DailyUsed: { } used } && budget.DailyWindowStart(observed.At) == windowStart ? used : (int?)null;
+        var parameters = new
+        {
+            App = app,
+            LocationId = locationId,
+            Now = now,
+            Latest = now + budget.MaxWait,
+            budget.Max,
+            IntervalMs = Milliseconds(budget.Interval),
+            SpacingFactor = 1 + budget.Headroom,
+            budget.DailyLimit,
+            DailyWindowStart = windowStart,
+            DailyWindowEnd = windowStart + budget.DailyWindow,
+            ObservedMax = observed?.Max is > 0 ? observed.Max : null,
+            ObservedIntervalMs = observed?.Interval is { } interval && interval > TimeSpan.Zero ? Milliseconds(interval) : (int?)null,
+            ObservedDailyLimit = observed?.DailyLimit is > 0 ? observed.DailyLimit : null,
+            ObservedDailyUsed = observedUsed is >= 0 ? observedUsed : null,
+        };
+        var schedule = await ReserveSlotAsync(parameters, cancellationToken);
         if (schedule.Granted)
         {
-            var slot = schedule.NextSlotAt!.Value - spacing;
+            var slot = schedule.NextSlotAt!.Value - TimeSpan.FromMilliseconds(schedule.SpacingMilliseconds);
             return new RateLimitReservation(true, slot > now ? slot - now : TimeSpan.Zero);
         }
 
+        var dailyLimit = schedule.DailyLimit ?? budget.DailyLimit;
+        if (schedule.DailyWindowStart is { } started && started >= windowStart && schedule.DailyUsed >= dailyLimit)
+        {
+            var reset = started + budget.DailyWindow;
+            return new RateLimitReservation(false, reset > now ? reset - now : TimeSpan.FromSeconds(1), DailyLimitReached: true);
+        }
+
         var busyUntil = Later(schedule.NextSlotAt, schedule.BlockedUntil) ?? now;
-        return new RateLimitReservation(false, busyUntil > now ? busyUntil - now : spacing);
+        return new RateLimitReservation(false, busyUntil > now ? busyUntil - now : TimeSpan.FromMilliseconds(Math.Max(1, schedule.SpacingMilliseconds)));
     }
 
     public Task BlockUntilAsync(string app, string locationId, DateTimeOffset until, CancellationToken cancellationToken)
@@ -77,9 +110,14 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
     /// <summary>Runs the block with parameters App, LocationId, Until, Now.</summary>
     protected abstract Task BlockAsync(object parameters, CancellationToken cancellationToken);
 
-    /// <summary>Reserves a slot no later than <paramref name="latest"/>; when refused, returns the schedule that refused it.</summary>
-    protected abstract Task<ScheduleState> ReserveSlotAsync(
-        string app, string locationId, DateTimeOffset now, TimeSpan spacing, DateTimeOffset latest, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores what was learned (parameters App, LocationId, Now, DailyWindowStart, Observed*), then reserves a slot no
+    /// later than Latest within the daily budget (Max, IntervalMs, SpacingFactor, DailyLimit as defaults); when refused,
+    /// returns the schedule that refused it.
+    /// </summary>
+    protected abstract Task<ScheduleState> ReserveSlotAsync(object parameters, CancellationToken cancellationToken);
+
+    private static int Milliseconds(TimeSpan span) => (int)Math.Min(int.MaxValue, Math.Ceiling(span.TotalMilliseconds));
 
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b : b is null ? a : a > b ? a : b;
@@ -91,6 +129,14 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
         public DateTimeOffset? NextSlotAt { get; set; }
 
         public DateTimeOffset? BlockedUntil { get; set; }
+
+        public int SpacingMilliseconds { get; set; }
+
+        public int? DailyLimit { get; set; }
+
+        public int DailyUsed { get; set; }
+
+        public DateTimeOffset? DailyWindowStart { get; set; }
     }
 
     internal sealed class TakeState
@@ -107,16 +153,11 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
 
 internal sealed class SqlServerRateLimitStore(StorageDatabase database, TimeProvider time) : RateLimitStore(database, time)
 {
-    protected override Task<ScheduleState> ReserveSlotAsync(
-        string app, string locationId, DateTimeOffset now, TimeSpan spacing, DateTimeOffset latest, CancellationToken cancellationToken) =>
+    protected override Task<ScheduleState> ReserveSlotAsync(object parameters, CancellationToken cancellationToken) =>
         Database.InTransactionAsync(
             async (connection, transaction) =>
             {
-                var parameters = new
-                {
-                    App = app, LocationId = locationId, Now = now, Latest = latest,
-                    SpacingMilliseconds = (int)Math.Ceiling(spacing.TotalMilliseconds),
-                };
+                await connection.ExecuteAsync(Database.Command(SqlServerStatements.RateLimitLearn, parameters, transaction, cancellationToken));
                 var next = (await connection.QueryAsync<ScheduleState>(Database.Command(SqlServerStatements.RateLimitReserve, parameters, transaction, cancellationToken))).FirstOrDefault();
                 if (next is not null)
                 {
@@ -143,11 +184,10 @@ internal sealed class SqlServerRateLimitStore(StorageDatabase database, TimeProv
 
 internal sealed class PostgreSqlRateLimitStore(StorageDatabase database, TimeProvider time) : RateLimitStore(database, time)
 {
-    protected override async Task<ScheduleState> ReserveSlotAsync(
-        string app, string locationId, DateTimeOffset now, TimeSpan spacing, DateTimeOffset latest, CancellationToken cancellationToken)
+    protected override async Task<ScheduleState> ReserveSlotAsync(object parameters, CancellationToken cancellationToken)
     {
-        var parameters = new { App = app, LocationId = locationId, Now = now, Latest = latest, Spacing = spacing };
         await using var connection = await Database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(Database.Command(PostgreSqlStatements.RateLimitLearn, parameters, transaction: null, cancellationToken));
         var next = (await connection.QueryAsync<ScheduleState>(Database.Command(PostgreSqlStatements.RateLimitReserve, parameters, transaction: null, cancellationToken))).FirstOrDefault();
         if (next is not null)
         {

@@ -8,7 +8,10 @@ using Microsoft.Extensions.Logging;
 using Sync.Contracts;
 using Sync.Core;
 using Sync.Emitter;
+using Sync.HoopAi.OAuth;
+using Sync.IntegrationTests.Failures;
 using Sync.Messaging;
+using Sync.Messaging.Redelivery;
 using Sync.Sandbox;
 using Sync.Storage;
 using Sync.Testing;
@@ -121,6 +124,38 @@ internal sealed class WorkerHarness : IAsyncDisposable
             new Installation(locationId, null, AuthMode.PrivateIntegration, InstallationStatus.Active, grant.Token, null, null, DateTimeOffset.UtcNow),
             CancellationToken.None);
         return grant.Token;
+    }
+
+    /// <summary>
+    /// Installs the location with OAuth as the ingress's callback does: a sandbox code exchanged for tokens that live
+    /// <paramref name="lifetimeSeconds"/> (the harness refreshes 5 s before expiry).
+    /// </summary>
+    public async Task InstallOAuthAsync(string locationId, int lifetimeSeconds)
+    {
+        var code = Sandbox.State.Tokens.IssueAuthorizationCode(locationId, accessTokenLifetimeSeconds: lifetimeSeconds);
+        var token = await Services.GetRequiredService<HoopAiOAuthClient>().ExchangeAuthorizationCodeAsync(code, CancellationToken.None);
+        await Services.GetRequiredService<IInstallationStore>().SaveAsync(
+            new Installation(locationId, token.CompanyId, AuthMode.OAuth, InstallationStatus.Active, token.AccessToken, token.RefreshToken,
+                DateTimeOffset.UtcNow.AddSeconds(token.ExpiresIn), DateTimeOffset.UtcNow),
+            CancellationToken.None);
+    }
+
+    /// <summary>The stored status of a location's installation, or null.</summary>
+    public async Task<InstallationStatus?> StatusOfAsync(string locationId) =>
+        (await Services.GetRequiredService<IInstallationStore>().GetAsync(locationId, CancellationToken.None))?.Status;
+
+    /// <summary>How many messages the work queues' error queues hold (exact counts over AMQP).</summary>
+    public async Task<long> DeadLettersAsync()
+    {
+        await using var queues = await BrokerQueues.OpenAsync(VirtualHost);
+        long total = 0;
+        foreach (var (queue, _) in RedeliveryTopologyInitializer.WorkQueues)
+        {
+            var errors = RedeliveryTopologyInitializer.ErrorQueueOf(queue);
+            total += await queues.ExistsAsync(errors) ? await queues.CountAsync(errors) : 0;
+        }
+
+        return total;
     }
 
     /// <summary>Publishes a webhook as the ingress would: message id from (source, event id).</summary>

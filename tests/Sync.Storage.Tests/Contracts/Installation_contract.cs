@@ -257,6 +257,79 @@ public abstract class Installation_contract : StorageFixture
     }
 
     [Test]
+    public async Task Should_list_suspended_locations_among_the_installed()
+    {
+        var active = NewInstallation();
+        var suspended = NewInstallation() with { Status = InstallationStatus.Suspended };
+        await Installations.SaveAsync(active, None);
+        await Installations.SaveAsync(suspended, None);
+
+        var ids = await Installations.ListInstalledLocationIdsAsync(None);
+
+        Assert.That(ids, Does.Contain(active.LocationId).And.Contain(suspended.LocationId));
+    }
+
+    [Test]
+    public async Task Should_save_over_the_row_version_it_read()
+    {
+        var installation = NewInstallation();
+        await Installations.SaveAsync(installation, None);
+        var read = await Installations.GetVersionedAsync(installation.LocationId, None);
+        var refreshed = installation with { AccessToken = "access-new", RefreshToken = "refresh-new" };
+
+        var saved = await Installations.TrySaveAsync(refreshed, read!.RowVersion, None);
+        var stored = await Installations.GetVersionedAsync(installation.LocationId, None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(saved, Is.True);
+            Assert.That(stored!.Installation, Is.EqualTo(refreshed));
+            Assert.That(stored.RowVersion, Is.GreaterThan(read.RowVersion));
+        }
+    }
+
+    [Test]
+    public async Task Should_not_overwrite_a_newer_row_with_a_stale_save()
+    {
+        var installation = NewInstallation();
+        await Installations.SaveAsync(installation, None);
+        var stale = await Installations.GetVersionedAsync(installation.LocationId, None);
+        var fresh = installation with { AccessToken = "access-fresh", RefreshToken = "refresh-fresh" };
+        await Installations.SaveAsync(fresh, None);
+
+        var saved = await Installations.TrySaveAsync(installation with { AccessToken = "access-spent", RefreshToken = "refresh-spent" }, stale!.RowVersion, None);
+        var stored = await Installations.GetAsync(installation.LocationId, None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(saved, Is.False);
+            Assert.That(stored, Is.EqualTo(fresh));
+        }
+    }
+
+    [Test]
+    public async Task Should_not_bring_back_a_deleted_installation()
+    {
+        var installation = NewInstallation();
+        await Installations.SaveAsync(installation, None);
+        var read = await Installations.GetVersionedAsync(installation.LocationId, None);
+        await using (var uninstall = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            await Installations.DeleteAsync(uninstall, installation.LocationId, None);
+            await uninstall.CommitAsync(None);
+        }
+
+        var saved = await Installations.TrySaveAsync(installation with { AccessToken = "access-late" }, read!.RowVersion, None);
+        var stored = await Installations.GetAsync(installation.LocationId, None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(saved, Is.False);
+            Assert.That(stored, Is.Null);
+        }
+    }
+
+    [Test]
     public void Should_keep_tokens_out_of_the_text_of_an_installation()
     {
         var installation = NewInstallation();

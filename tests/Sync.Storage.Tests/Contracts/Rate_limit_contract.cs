@@ -128,7 +128,7 @@ public abstract class Rate_limit_contract : StorageFixture
         var waits = new List<TimeSpan>();
         for (var i = 0; i < 3; i++)
         {
-            waits.Add((await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1), None)).Wait);
+            waits.Add((await RateLimits.ReserveAsync("app", location, Spaced(spacing, TimeSpan.FromSeconds(1)), null, None)).Wait);
         }
 
         Assert.That(waits, Is.EqualTo(new[] { TimeSpan.Zero, spacing, spacing * 2 }));
@@ -139,10 +139,10 @@ public abstract class Rate_limit_contract : StorageFixture
     {
         var location = Unique("loc");
         var spacing = TimeSpan.FromSeconds(1);
-        await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1.5), None);
-        await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1.5), None);
+        await RateLimits.ReserveAsync("app", location, Spaced(spacing, TimeSpan.FromSeconds(1.5)), null, None);
+        await RateLimits.ReserveAsync("app", location, Spaced(spacing, TimeSpan.FromSeconds(1.5)), null, None);
 
-        var refused = await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1.5), None);
+        var refused = await RateLimits.ReserveAsync("app", location, Spaced(spacing, TimeSpan.FromSeconds(1.5)), null, None);
 
         Assert.That(refused, Is.EqualTo(new RateLimitReservation(false, TimeSpan.FromSeconds(2))));
     }
@@ -153,7 +153,7 @@ public abstract class Rate_limit_contract : StorageFixture
         var location = Unique("loc");
         await RateLimits.BlockUntilAsync("app", location, Clock.GetUtcNow().AddSeconds(3), None);
 
-        var slot = await RateLimits.ReserveAsync("app", location, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), None);
+        var slot = await RateLimits.ReserveAsync("app", location, Spaced(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5)), null, None);
 
         Assert.That(slot, Is.EqualTo(new RateLimitReservation(true, TimeSpan.FromSeconds(3))));
     }
@@ -163,14 +163,88 @@ public abstract class Rate_limit_contract : StorageFixture
     {
         var location = Unique("loc");
         var spacing = TimeSpan.FromMilliseconds(100);
-        await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1), None);
+        await RateLimits.ReserveAsync("app", location, Spaced(spacing, TimeSpan.FromSeconds(1)), null, None);
         Clock.Advance(TimeSpan.FromSeconds(10));
 
-        var first = await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1), None);
-        var second = await RateLimits.ReserveAsync("app", location, spacing, TimeSpan.FromSeconds(1), None);
+        var first = await RateLimits.ReserveAsync("app", location, Spaced(spacing, TimeSpan.FromSeconds(1)), null, None);
+        var second = await RateLimits.ReserveAsync("app", location, Spaced(spacing, TimeSpan.FromSeconds(1)), null, None);
 
         Assert.That(new[] { first.Wait, second.Wait }, Is.EqualTo(new[] { TimeSpan.Zero, spacing }));
     }
+
+    [Test]
+    public async Task Should_space_the_slots_by_the_limits_a_process_learned()
+    {
+        var location = Unique("loc");
+        await RateLimits.ReserveAsync("app", location, Budget(), null, None); // 100 per 10 s: the next slot 100 ms on
+        var learned = new RateLimitObservation(1, TimeSpan.FromSeconds(1), null, null, Clock.GetUtcNow());
+        await RateLimits.ReserveAsync("app", location, Budget(), learned, None); // learned: 1 per second
+
+        var next = await RateLimits.ReserveAsync("app", location, Budget(), null, None);
+
+        Assert.That(next, Is.EqualTo(new RateLimitReservation(true, TimeSpan.FromMilliseconds(1100))));
+    }
+
+    [Test]
+    public async Task Should_refuse_once_the_daily_limit_is_used_and_say_when_the_window_ends()
+    {
+        var location = Unique("loc");
+        var budget = Budget(dailyLimit: 3);
+        var windowEnd = budget.DailyWindowStart(Clock.GetUtcNow()) + budget.DailyWindow;
+        for (var i = 0; i < 3; i++)
+        {
+            await RateLimits.ReserveAsync("app", location, budget, null, None);
+        }
+
+        var refused = await RateLimits.ReserveAsync("app", location, budget, null, None);
+
+        Assert.That(refused, Is.EqualTo(new RateLimitReservation(false, windowEnd - Clock.GetUtcNow(), DailyLimitReached: true)));
+    }
+
+    [Test]
+    public async Task Should_count_the_daily_calls_the_api_reports()
+    {
+        var location = Unique("loc");
+        var reported = new RateLimitObservation(null, null, 50, 50, Clock.GetUtcNow());
+
+        var refused = await RateLimits.ReserveAsync("app", location, Budget(), reported, None);
+
+        Assert.That(refused.DailyLimitReached, Is.True);
+    }
+
+    [Test]
+    public async Task Should_grant_again_when_the_next_daily_window_begins()
+    {
+        var location = Unique("loc");
+        var budget = Budget(dailyLimit: 1);
+        await RateLimits.ReserveAsync("app", location, budget, null, None);
+        var refused = await RateLimits.ReserveAsync("app", location, budget, null, None);
+        Clock.Advance(refused.Wait);
+
+        var granted = await RateLimits.ReserveAsync("app", location, budget, null, None);
+
+        Assert.That(granted.Granted, Is.True);
+    }
+
+    [Test]
+    public async Task Should_refuse_a_slot_that_falls_in_the_next_daily_window()
+    {
+        var location = Unique("loc");
+        var budget = Budget(); // slots 100 ms apart
+        var windowEnd = budget.DailyWindowStart(Clock.GetUtcNow()) + budget.DailyWindow;
+        Clock.Advance(windowEnd - Clock.GetUtcNow() - TimeSpan.FromMilliseconds(100));
+        await RateLimits.ReserveAsync("app", location, budget, null, None);
+
+        var refused = await RateLimits.ReserveAsync("app", location, budget, null, None);
+
+        Assert.That(refused, Is.EqualTo(new RateLimitReservation(false, TimeSpan.FromMilliseconds(100))), "it waits for the new window");
+    }
+
+    private static RateLimitBudget Spaced(TimeSpan spacing, TimeSpan maxWait) =>
+        new(1, spacing, 0, int.MaxValue, TimeSpan.FromDays(1), maxWait);
+
+    private static RateLimitBudget Budget(int dailyLimit = 200_000) =>
+        new(100, TimeSpan.FromSeconds(10), 0, dailyLimit, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5));
 }
 
 [TestFixture]

@@ -17,20 +17,49 @@ internal static partial class PostgreSqlStatements
         """;
 
     /// <summary>
-    /// Reserves the next slot: it starts at the latest of the stored next slot, the block, and now, and must not be
-    /// later than <c>@Latest</c>; the stored next slot moves one <c>@Spacing</c> past it. Returns the new next slot.
+    /// Stores what an API answer taught (burst and daily limits, the daily count as the API sees it) and rolls the daily
+    /// window over when a new one began (<c>@DailyWindowStart</c>); creates the row on first use.
+    /// </summary>
+    public const string RateLimitLearn = $"""
+        INSERT INTO {Tables.RateLimits} AS r
+            (app, location_id, window_started_at, permits_taken, blocked_until, next_slot_at,
+             burst_max, burst_interval_ms, daily_limit, daily_window_start, daily_used)
+        VALUES (@App, @LocationId, @Now, 0, NULL, NULL,
+                @ObservedMax, @ObservedIntervalMs, @ObservedDailyLimit, @DailyWindowStart, COALESCE(@ObservedDailyUsed, 0))
+        ON CONFLICT (app, location_id) DO UPDATE
+        SET burst_max = COALESCE(excluded.burst_max, r.burst_max),
+            burst_interval_ms = COALESCE(excluded.burst_interval_ms, r.burst_interval_ms),
+            daily_limit = COALESCE(excluded.daily_limit, r.daily_limit),
+            daily_used = CASE WHEN r.daily_window_start IS NOT NULL AND r.daily_window_start >= excluded.daily_window_start
+                              THEN GREATEST(r.daily_used, excluded.daily_used)
+                              ELSE excluded.daily_used END,
+            daily_window_start = GREATEST(r.daily_window_start, excluded.daily_window_start)
+        """;
+
+    /// <summary>
+    /// Reserves the next slot and one call of the daily window: the slot starts at the latest of the stored next slot,
+    /// the block, and now, and must not be later than <c>@Latest</c> nor in the next daily window (the call is counted
+    /// in the window it is made in, as the API counts it); the stored next slot moves one spacing past it
+    /// (interval / max × <c>@SpacingFactor</c>, by the learned limits or the defaults). Returns the new next slot and the
+    /// spacing, or no row when the slot would be too late or the daily budget is used up.
     /// </summary>
     public const string RateLimitReserve = $"""
-        INSERT INTO {Tables.RateLimits} AS r (app, location_id, window_started_at, permits_taken, blocked_until, next_slot_at)
-        VALUES (@App, @LocationId, @Now, 0, NULL, @Now + @Spacing)
-        ON CONFLICT (app, location_id) DO UPDATE
-        SET next_slot_at = GREATEST(r.next_slot_at, r.blocked_until, @Now) + @Spacing
-        WHERE GREATEST(r.next_slot_at, r.blocked_until, @Now) <= @Latest
-        RETURNING r.next_slot_at AS NextSlotAt
+        UPDATE {Tables.RateLimits} AS r
+        SET next_slot_at = GREATEST(r.next_slot_at, r.blocked_until, @Now)
+                + CEILING(COALESCE(r.burst_interval_ms, @IntervalMs) * @SpacingFactor / COALESCE(r.burst_max, @Max)) * interval '1 millisecond',
+            daily_used = r.daily_used + 1
+        WHERE r.app = @App AND r.location_id = @LocationId
+          AND GREATEST(r.next_slot_at, r.blocked_until, @Now) <= @Latest
+          AND GREATEST(r.next_slot_at, r.blocked_until, @Now) < @DailyWindowEnd
+          AND r.daily_used < COALESCE(r.daily_limit, @DailyLimit)
+        RETURNING r.next_slot_at AS NextSlotAt,
+            CEILING(COALESCE(r.burst_interval_ms, @IntervalMs) * @SpacingFactor / COALESCE(r.burst_max, @Max))::integer AS SpacingMilliseconds
         """;
 
     public const string RateLimitGetSchedule = $"""
-        SELECT next_slot_at AS NextSlotAt, blocked_until AS BlockedUntil
+        SELECT next_slot_at AS NextSlotAt, blocked_until AS BlockedUntil,
+               CEILING(COALESCE(burst_interval_ms, @IntervalMs) * @SpacingFactor / COALESCE(burst_max, @Max))::integer AS SpacingMilliseconds,
+               daily_limit AS DailyLimit, daily_used AS DailyUsed, daily_window_start AS DailyWindowStart
         FROM {Tables.RateLimits}
         WHERE app = @App AND location_id = @LocationId
         """;

@@ -123,6 +123,17 @@ internal static partial class PostgreSqlStatements
             row_version = i.row_version + 1
         """;
 
+    public const string InstallationListIds = $"SELECT location_id FROM {Tables.Installations} ORDER BY location_id";
+
+    /// <summary>Replaces an installation only if its row is still at <c>@RowVersion</c>; one row affected when it was.</summary>
+    public const string InstallationUpdateIfVersion = $"""
+        UPDATE {Tables.Installations}
+        SET company_id = @CompanyId, auth_mode = @AuthMode, status = @Status, access_token = @AccessToken,
+            refresh_token = @RefreshToken, access_token_expires_at = @AccessTokenExpiresAt, updated_at = @UpdatedAt,
+            row_version = row_version + 1
+        WHERE location_id = @LocationId AND row_version = @RowVersion
+        """;
+
     public const string InstallationAcquireLease = $"""
         UPDATE {Tables.Installations}
         SET refresh_lease_owner = @Owner, refresh_lease_until = @LeaseUntil

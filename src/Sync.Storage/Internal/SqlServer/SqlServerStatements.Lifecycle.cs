@@ -18,27 +18,53 @@ internal static partial class SqlServerStatements
         """;
 
     /// <summary>
-    /// Reserves the next slot: it starts at the latest of the stored next slot, the block, and now, and must not be
-    /// later than <c>@Latest</c>; the stored next slot moves <c>@SpacingMilliseconds</c> past it. Returns the new next
-    /// slot, or no row when the slot would be too late.
+    /// Stores what an API answer taught (burst and daily limits, the daily count as the API sees it) and rolls the daily
+    /// window over when a new one began (<c>@DailyWindowStart</c>); creates the row on first use. Run in a transaction.
+    /// </summary>
+    public const string RateLimitLearn = $"""
+        UPDATE {Tables.RateLimits} WITH (UPDLOCK, SERIALIZABLE)
+        SET burst_max = COALESCE(@ObservedMax, burst_max),
+            burst_interval_ms = COALESCE(@ObservedIntervalMs, burst_interval_ms),
+            daily_limit = COALESCE(@ObservedDailyLimit, daily_limit),
+            daily_used = CASE WHEN daily_window_start IS NOT NULL AND daily_window_start >= @DailyWindowStart
+                              THEN CASE WHEN daily_used >= COALESCE(@ObservedDailyUsed, 0) THEN daily_used ELSE @ObservedDailyUsed END
+                              ELSE COALESCE(@ObservedDailyUsed, 0) END,
+            daily_window_start = CASE WHEN daily_window_start IS NOT NULL AND daily_window_start >= @DailyWindowStart
+                                      THEN daily_window_start ELSE @DailyWindowStart END
+        WHERE app = @App AND location_id = @LocationId;
+        IF @@ROWCOUNT = 0
+            INSERT INTO {Tables.RateLimits}
+                (app, location_id, window_started_at, permits_taken, blocked_until, next_slot_at,
+                 burst_max, burst_interval_ms, daily_limit, daily_window_start, daily_used)
+            VALUES (@App, @LocationId, @Now, 0, NULL, NULL,
+                    @ObservedMax, @ObservedIntervalMs, @ObservedDailyLimit, @DailyWindowStart, COALESCE(@ObservedDailyUsed, 0));
+        """;
+
+    /// <summary>
+    /// Reserves the next slot and one call of the daily window: the slot starts at the latest of the stored next slot,
+    /// the block, and now, and must not be later than <c>@Latest</c> nor in the next daily window (the call is counted
+    /// in the window it is made in, as the API counts it); the stored next slot moves one spacing past it
+    /// (interval / max × <c>@SpacingFactor</c>, by the learned limits or the defaults). Returns the new next slot and the
+    /// spacing, or no row when the slot would be too late or the daily budget is used up.
     /// </summary>
     public const string RateLimitReserve = $"""
         SET NOCOUNT ON;
-        IF NOT EXISTS (
-            SELECT 1 FROM {Tables.RateLimits} WITH (UPDLOCK, HOLDLOCK)
-            WHERE app = @App AND location_id = @LocationId)
-            INSERT INTO {Tables.RateLimits} (app, location_id, window_started_at, permits_taken, blocked_until, next_slot_at)
-            VALUES (@App, @LocationId, @Now, 0, NULL, NULL);
         UPDATE r
-        SET next_slot_at = DATEADD(MILLISECOND, @SpacingMilliseconds, s.start_at)
-        OUTPUT inserted.next_slot_at AS NextSlotAt
+        SET next_slot_at = DATEADD(MILLISECOND, s.spacing_ms, s.start_at),
+            daily_used = r.daily_used + 1
+        OUTPUT inserted.next_slot_at AS NextSlotAt, s.spacing_ms AS SpacingMilliseconds
         FROM {Tables.RateLimits} AS r WITH (UPDLOCK, ROWLOCK)
-        CROSS APPLY (SELECT MAX(v.at) AS start_at FROM (VALUES (r.next_slot_at), (r.blocked_until), (@Now)) AS v(at)) AS s
-        WHERE r.app = @App AND r.location_id = @LocationId AND s.start_at <= @Latest;
+        CROSS APPLY (
+            SELECT (SELECT MAX(v.at) FROM (VALUES (r.next_slot_at), (r.blocked_until), (@Now)) AS v(at)) AS start_at,
+                   CAST(CEILING(COALESCE(r.burst_interval_ms, @IntervalMs) * @SpacingFactor / COALESCE(r.burst_max, @Max)) AS int) AS spacing_ms) AS s
+        WHERE r.app = @App AND r.location_id = @LocationId AND s.start_at <= @Latest AND s.start_at < @DailyWindowEnd
+          AND r.daily_used < COALESCE(r.daily_limit, @DailyLimit);
         """;
 
     public const string RateLimitGetSchedule = $"""
-        SELECT next_slot_at AS NextSlotAt, blocked_until AS BlockedUntil
+        SELECT next_slot_at AS NextSlotAt, blocked_until AS BlockedUntil,
+               CAST(CEILING(COALESCE(burst_interval_ms, @IntervalMs) * @SpacingFactor / COALESCE(burst_max, @Max)) AS int) AS SpacingMilliseconds,
+               daily_limit AS DailyLimit, daily_used AS DailyUsed, daily_window_start AS DailyWindowStart
         FROM {Tables.RateLimits}
         WHERE app = @App AND location_id = @LocationId;
         """;
