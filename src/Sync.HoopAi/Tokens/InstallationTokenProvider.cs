@@ -65,7 +65,11 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
     }
 
     /// <inheritdoc />
-    public void Forget(string locationId) => _cache.TryRemove(locationId, out _);
+    public void Forget(string locationId)
+    {
+        _cache.TryRemove(locationId, out _);
+        SyncTelemetry.ForgetToken(locationId);
+    }
 
     /// <inheritdoc />
     public void Dispose()
@@ -166,6 +170,7 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
             }
 
             usableUntil = expires - _options.TokenRefreshMargin;
+            SyncTelemetry.TokenExpiresAt(installation.LocationId, expires);
         }
 
         _cache[installation.LocationId] = new CachedToken(installation.AccessToken, usableUntil);
@@ -191,11 +196,13 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
             await _installations.SaveAsync(installation with { Status = InstallationStatus.Suspended, UpdatedAt = _time.GetUtcNow() },
                 CancellationToken.None);
             LogRefreshRefused(installation.LocationId, ex.Message);
+            SyncTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("result", "refused"));
             throw new SyncFailureException(FailureKind.Authentication,
                 $"Refreshing the token of location {installation.LocationId} was refused; the installation is suspended. {ex.Message}", null, ex);
         }
         catch (HoopAiOAuthException ex)
         {
+            SyncTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("result", "failed"));
             throw new SyncFailureException(FailureKind.Transient,
                 $"Refreshing the token of location {installation.LocationId} failed: {ex.Message}", null, ex);
         }
@@ -213,6 +220,7 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
         // Stored before use: the old refresh token is spent now, and losing the new one would lock the installation out.
         await _installations.SaveAsync(refreshed, CancellationToken.None);
         LogRefreshed(installation.LocationId, refreshed.AccessTokenExpiresAt!.Value);
+        SyncTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("result", "refreshed"));
         return Usable(refreshed, null) ?? refreshed.AccessToken;
     }
 
