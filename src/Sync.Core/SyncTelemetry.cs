@@ -57,9 +57,9 @@ public static class SyncTelemetry
         "sync.api.call.duration", "s", "Latency of HoopAI API calls.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
 
-    /// <summary>429 answers, by <c>route</c> and <c>location</c> (capped).</summary>
+    /// <summary>429 answers, by <c>route</c> (which location waits shows in <see cref="ApiBudgetRemaining"/>).</summary>
     public static readonly Counter<long> ApiRateLimited = Meter.CreateCounter<long>(
-        "sync.api.rate_limited", "{call}", "API calls answered 429, by route and location (capped).");
+        "sync.api.rate_limited", "{call}", "API calls answered 429, by route.");
 
     /// <summary>The rate budget the API last announced, by <c>location</c> (capped) and <c>window</c> (<c>burst</c>, <c>daily</c>).</summary>
     public static readonly Gauge<long> ApiBudgetRemaining = Meter.CreateGauge<long>(
@@ -111,6 +111,41 @@ public static class SyncTelemetry
     public static readonly ObservableGauge<double> SoonestTokenExpiry = Meter.CreateObservableGauge(
         "sync.token.soonest_expiry", ObserveSoonestExpiry, "s",
         "Seconds until the soonest-expiring OAuth access token this process knows of expires (negative: expired).");
+
+    /// <summary>
+    /// Starts the counters an alert divides or rates at zero for their known labels, so a rule sees 0 rather than no
+    /// series before the first failure: 429s per route, refreshes per result, circuits opened, dead letters per work
+    /// queue and classification.
+    /// </summary>
+    public static void StartCountersAtZero(IEnumerable<string> routes, IEnumerable<string> workQueues, IEnumerable<string> classifications)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(workQueues);
+        ArgumentNullException.ThrowIfNull(classifications);
+        foreach (var route in routes)
+        {
+            ApiRateLimited.Add(0, new KeyValuePair<string, object?>("route", route));
+        }
+
+        foreach (var result in new[] { "refreshed", "refused", "failed" })
+        {
+            TokenRefreshes.Add(0, new KeyValuePair<string, object?>("result", result));
+        }
+
+        foreach (var circuit in new[] { "api", "location" })
+        {
+            CircuitOpened.Add(0, new KeyValuePair<string, object?>("circuit", circuit));
+        }
+
+        var kinds = classifications.ToList();
+        foreach (var queue in workQueues)
+        {
+            foreach (var kind in kinds)
+            {
+                DeadLetters.Add(0, new KeyValuePair<string, object?>("queue", queue), new KeyValuePair<string, object?>("classification", kind));
+            }
+        }
+    }
 
     /// <summary>How many locations get a label of their own; the rest share <see cref="OtherLocations"/>. Default 50.</summary>
     public static int MaxLabelledLocations

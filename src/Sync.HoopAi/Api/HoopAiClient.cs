@@ -26,6 +26,12 @@ namespace Sync.HoopAi.Api;
 public sealed partial class HoopAiClient
 {
     private const int MaxDetailLength = 300;
+
+    /// <summary>The route templates this client calls: the <c>route</c> label of the API metrics and log lines.</summary>
+    public static IReadOnlyList<string> RouteTemplates { get; } =
+    [
+        "/contacts/upsert", "/contacts/{id}", "/contacts/search/duplicate", "/contacts/bulk/tags/update/add", "/contacts/bulk/tags/update/remove",
+    ];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly HttpClient _http;
@@ -369,7 +375,7 @@ public sealed partial class HoopAiClient
         var location = SyncTelemetry.LocationLabel(locationId);
         if (status == (int)HttpStatusCode.TooManyRequests)
         {
-            SyncTelemetry.ApiRateLimited.Add(1, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("location", location));
+            SyncTelemetry.ApiRateLimited.Add(1, new KeyValuePair<string, object?>("route", route));
         }
 
         // Locations past the label cap share one series: their last value would mislead, so only labelled ones are shown.

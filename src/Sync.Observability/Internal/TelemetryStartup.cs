@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Sync.Core;
+using Sync.HoopAi.Api;
 using Sync.HoopAi.Circuits;
+using Sync.Messaging.Redelivery;
 
 namespace Sync.Observability.Internal;
 
@@ -17,6 +19,11 @@ internal sealed class TelemetryStartup(IServiceProvider services, IOptions<Obser
         _breaker = services.GetService<ApiCircuitBreaker>();
         if (_breaker is not null)
         {
+            // A worker: the API and dead-letter counters an alert rates start at 0.
+            SyncTelemetry.StartCountersAtZero(
+                HoopAiClient.RouteTemplates,
+                RedeliveryTopologyInitializer.WorkQueues.Select(q => q.Queue),
+                Enum.GetValues<FailureKind>().Select(RedeliveryForwarder.ReasonOf).Distinct(StringComparer.Ordinal));
             SyncTelemetry.RecordCircuit("api", 0, opened: false);
             SyncTelemetry.RecordCircuit("location", 0, opened: false);
             _breaker.Changed += OnChanged;
