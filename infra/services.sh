@@ -14,6 +14,7 @@ set -euo pipefail
 PG_USER="${SYNC_PG_USER:-sync}"
 PG_PASSWORD="${SYNC_PG_PASSWORD:-sync}"
 PG_DATABASE="${SYNC_PG_DATABASE:-sync}"
+PG_MAX_CONNECTIONS="${SYNC_PG_MAX_CONNECTIONS:-400}"
 WAIT_SECONDS="${SYNC_SERVICES_WAIT_SECONDS:-90}"
 
 say()  { printf '[services] %s\n' "$*"; }
@@ -108,6 +109,17 @@ postgres_up() {
     as_root pg_ctlcluster "$version" "$name" start || fail "pg_ctlcluster $version $name start failed"
   fi
   wait_until "PostgreSQL on port $port" pg_isready -q -h 127.0.0.1 -p "$port"
+
+  # The suites run in parallel, each fixture with a database and the pools of its own hosts: the default 100
+  # connections run out. Raised once (a restart applies it).
+  local connections
+  connections=$(as_postgres psql -p "$port" -tAX -d postgres -c 'SHOW max_connections')
+  if [ "${connections:-0}" -lt "$PG_MAX_CONNECTIONS" ]; then
+    say "raising PostgreSQL max_connections from $connections to $PG_MAX_CONNECTIONS (restart)"
+    as_postgres psql -p "$port" -qX -d postgres -c "ALTER SYSTEM SET max_connections = $PG_MAX_CONNECTIONS" >/dev/null
+    as_root pg_ctlcluster "$version" "$name" restart || fail "pg_ctlcluster $version $name restart failed"
+    wait_until "PostgreSQL on port $port" pg_isready -q -h 127.0.0.1 -p "$port"
+  fi
 
   # The test user may create databases: each integration fixture makes its own and drops it afterwards.
   as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -q -X -d postgres >/dev/null <<SQL || fail "could not create the PostgreSQL user and database"

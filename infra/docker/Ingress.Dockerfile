@@ -28,6 +28,9 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_NOLOGO=1 \
     MASSTRANSIT_USAGE_TELEMETRY=false
 EXPOSE 5080
+# Kept OAuth installations (Sync:Ingress:OAuth:PendingDirectory): owned by the app user, so a fresh volume mounted
+# here inherits that owner.
+RUN mkdir -p /var/lib/sync/pending-installations && chown app /var/lib/sync/pending-installations && chmod 700 /var/lib/sync/pending-installations
 USER app
 ENTRYPOINT ["dotnet", "Sync.Ingress.dll"]
 CMD ["--urls", "http://0.0.0.0:5080"]

@@ -74,6 +74,7 @@ public static class IngressApp
         services.AddSingleton<RecentEvents>();
         services.AddSingleton<WebhookIntake>();
         services.AddSingleton<OAuthState>();
+        services.AddSingleton<PendingInstallations>();
         services.AddSingleton<InstallationRecorder>();
         services.AddHostedService<InstallationRetryService>();
 

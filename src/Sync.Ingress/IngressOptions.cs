@@ -169,6 +169,18 @@ public sealed class OAuthInstallOptions
     /// <summary>Wait before the second attempt, doubled before each next one (default 500 ms).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan StoreRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Where an installation the database would not take after <see cref="StoreAttempts"/> waits, one encrypted file per
+    /// location (same key as the stored tokens), until it is written (default <c>pending-installations</c>; a relative path
+    /// is under the content root). Created if missing. Keep it on a disk that outlives the process (a volume in a
+    /// container), and one directory per ingress process.
+    /// </summary>
+    public string PendingDirectory { get; set; } = "pending-installations";
+
+    /// <summary>How often the files in <see cref="PendingDirectory"/> are written again (default 5 seconds; also once at start).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan PendingRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>HTTPS served by the ingress itself. Bound from <c>Sync:Ingress:Tls</c>.</summary>

@@ -13,7 +13,7 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Registers the stores (<see cref="IInboxStore"/>, <see cref="IOutboxStore"/>, <see cref="IInstallationStore"/>,
     /// <see cref="ITokenKeyRotator"/>, <see cref="IContactIndexStore"/>, <see cref="IDeadLetterStore"/>,
-    /// <see cref="IRateLimitStore"/>), <see cref="IUnitOfWorkFactory"/> and <see cref="IDatabaseMigrator"/> for the
+    /// <see cref="IRateLimitStore"/>), <see cref="ITokenProtector"/>, <see cref="IUnitOfWorkFactory"/> and <see cref="IDatabaseMigrator"/> for the
     /// provider named in the <c>Sync:Storage</c> section of <paramref name="configuration"/>, validates that section when
     /// the host starts, and migrates the schema before any hosted service starts when
     /// <see cref="StorageOptions.MigrateOnStart"/> is set.
@@ -42,6 +42,7 @@ public static class StorageServiceCollectionExtensions
 
         services.TryAddSingleton<StorageDatabase>();
         services.TryAddSingleton<TokenCipher>();
+        services.TryAddSingleton<ITokenProtector, TokenProtector>();
         services.TryAddSingleton<IUnitOfWorkFactory, UnitOfWorkFactory>();
         services.TryAddSingleton<IDatabaseMigrator, DatabaseMigrator>();
 

@@ -43,6 +43,7 @@ public sealed partial class ApiCircuitBreaker
     private readonly Circuit _host = new(HostCircuit, IsHost: true);
     private readonly Dictionary<string, Circuit> _locations = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private readonly Dictionary<string, DateTimeOffset> _lastAnswered = new(StringComparer.Ordinal);
     private string? _lastSucceededLocation;
     private string? _lastFailedLocation;
 
@@ -139,6 +140,15 @@ public sealed partial class ApiCircuitBreaker
         lock (_lock)
         {
             _lastSucceededLocation = locationId;
+            _lastAnswered[locationId] = now;
+            if (_lastAnswered.Count > 10_000)
+            {
+                foreach (var stale in _lastAnswered.Where(p => now - p.Value > _options.SamplingWindow).Select(p => p.Key).ToList())
+                {
+                    _lastAnswered.Remove(stale);
+                }
+            }
+
             Success(_host, now, changes, "the API answered");
             if (_options.PerLocation && _locations.TryGetValue(locationId, out var circuit))
             {
@@ -183,7 +193,10 @@ public sealed partial class ApiCircuitBreaker
                     _locations[locationId] = circuit;
                 }
 
-                change = Failure(circuit, now, reason);
+                // Only a failure the API's other locations do not share is the location's own: while nothing else
+                // answers either, it is the API's, and its circuit decides.
+                var othersAnswer = _lastAnswered.Any(p => p.Key != locationId && now - p.Value <= _options.SamplingWindow);
+                change = Failure(circuit, now, reason, mayOpen: othersAnswer);
                 open = circuit.State != CircuitState.Closed;
             }
         }
@@ -273,7 +286,7 @@ public sealed partial class ApiCircuitBreaker
         }
     }
 
-    private CircuitChange? Failure(Circuit circuit, DateTimeOffset now, string reason)
+    private CircuitChange? Failure(Circuit circuit, DateTimeOffset now, string reason, bool mayOpen = true)
     {
         circuit.Consecutive++;
         circuit.Samples.Enqueue((now, true));
@@ -285,7 +298,7 @@ public sealed partial class ApiCircuitBreaker
             return Open(circuit, now, "trial call failed: " + reason);
         }
 
-        if (circuit.State == CircuitState.Open)
+        if (circuit.State == CircuitState.Open || !mayOpen)
         {
             return null;
         }

@@ -145,12 +145,19 @@ internal static class OAuthEndpoints
             token.RefreshToken,
             token.ExpiresIn > 0 ? now.AddSeconds(token.ExpiresIn) : null,
             now);
-        if (!await recorder.StoreAsync(installation, cancellationToken))
+        switch (await recorder.StoreAsync(installation, cancellationToken))
         {
-            return TypedResults.Accepted((string?)null, new InstallationCompleted(
-                token.LocationId, token.CompanyId, "pending",
-                "The install was authorised, but it could not be saved yet; it is saved automatically as soon as the database " +
-                "answers. If the location does not start syncing within a few minutes, install again."));
+            case InstallationOutcome.Kept:
+                return TypedResults.Accepted((string?)null, new InstallationCompleted(
+                    token.LocationId, token.CompanyId, "pending",
+                    "The install was authorised, but the database could not save it yet. It is kept encrypted on this server and " +
+                    "saved automatically as soon as the database answers, also after a restart; nothing more is needed from you."));
+            case InstallationOutcome.HeldInMemory:
+                return TypedResults.Accepted((string?)null, new InstallationCompleted(
+                    token.LocationId, token.CompanyId, "pending",
+                    "The install was authorised, but it could not be saved yet, and this server could not keep it on disk either. " +
+                    "It is saved automatically as soon as the database answers, unless the server restarts first. If the location " +
+                    "does not start syncing within a few minutes, install again."));
         }
 
         IngressLog.Installed(logger, token.LocationId, token.CompanyId);

@@ -40,6 +40,11 @@ internal sealed partial class IngressOptionsValidator : IValidateOptions<Ingress
             failures.Add($"{section}:OAuth:RedirectUri must be an absolute address (or empty).");
         }
 
+        if (string.IsNullOrWhiteSpace(options.OAuth.PendingDirectory) || options.OAuth.PendingDirectory.Contains('\0', StringComparison.Ordinal))
+        {
+            failures.Add($"{section}:OAuth:PendingDirectory must name a directory (relative paths are under the content root).");
+        }
+
         if (options.Tls.Enabled && TlsCertificate.Problem(options.Tls) is { } tlsProblem)
         {
             failures.Add($"{section}:Tls:CertificatePath {tlsProblem}");

@@ -18,6 +18,7 @@ internal sealed class TokenCipher
     public const int TagSize = 16;
     public const int MaxKeyIdBytes = 64;
     private const byte FormatVersion = 1;
+    private const string InstallationPurpose = "sync/installations/";
 
     private readonly Dictionary<string, byte[]> _keys;
 
@@ -50,13 +51,18 @@ internal sealed class TokenCipher
 
     public string ActiveKeyId { get; }
 
-    public byte[]? Encrypt(string? plaintext, string locationId, string column)
-    {
-        if (plaintext is null)
-        {
-            return null;
-        }
+    public byte[]? Encrypt(string? plaintext, string locationId, string column) =>
+        plaintext is null ? null : Seal(plaintext, locationId, InstallationPurpose + column);
 
+    public string? Decrypt(byte[]? ciphertext, string locationId, string column) =>
+        ciphertext is null ? null : Open(ciphertext, locationId, InstallationPurpose + column, $"The {column} of location {locationId}");
+
+    /// <summary>
+    /// Encrypts under the active key, bound to <paramref name="subject"/> and <paramref name="purpose"/> (the associated
+    /// data): the ciphertext opens only with the same pair.
+    /// </summary>
+    public byte[] Seal(string plaintext, string subject, string purpose)
+    {
         var keyId = Encoding.UTF8.GetBytes(ActiveKeyId);
         var plain = Encoding.UTF8.GetBytes(plaintext);
         var headerLength = 2 + keyId.Length;
@@ -71,23 +77,19 @@ internal sealed class TokenCipher
         RandomNumberGenerator.Fill(nonce);
 
         using var aes = new AesGcm(_keys[ActiveKeyId], TagSize);
-        aes.Encrypt(nonce, plain, cipher, tag, AssociatedData(output.AsSpan(0, headerLength), locationId, column));
+        aes.Encrypt(nonce, plain, cipher, tag, AssociatedData(output.AsSpan(0, headerLength), subject, purpose));
         CryptographicOperations.ZeroMemory(plain);
         return output;
     }
 
-    public string? Decrypt(byte[]? ciphertext, string locationId, string column)
+    /// <summary>Decrypts what <see cref="Seal"/> made; <paramref name="what"/> names it in exception messages.</summary>
+    public string Open(byte[] ciphertext, string subject, string purpose, string what)
     {
-        if (ciphertext is null)
-        {
-            return null;
-        }
-
-        var keyId = KeyIdOf(ciphertext, locationId, column);
+        var keyId = KeyIdOf(ciphertext, what);
         if (!_keys.TryGetValue(keyId, out var key))
         {
             throw new CryptographicException(
-                $"The {column} of location {locationId} is encrypted with key '{keyId}', which is not among the configured encryption keys.");
+                $"{what} is encrypted with key '{keyId}', which is not among the configured encryption keys.");
         }
 
         var headerLength = 2 + ciphertext[1];
@@ -98,13 +100,13 @@ internal sealed class TokenCipher
         try
         {
             using var aes = new AesGcm(key, TagSize);
-            aes.Decrypt(nonce, cipher, tag, plain, AssociatedData(ciphertext.AsSpan(0, headerLength), locationId, column));
+            aes.Decrypt(nonce, cipher, tag, plain, AssociatedData(ciphertext.AsSpan(0, headerLength), subject, purpose));
             return Encoding.UTF8.GetString(plain);
         }
         catch (AuthenticationTagMismatchException ex)
         {
             throw new CryptographicException(
-                $"The {column} of location {locationId} failed authentication: it was altered, or belongs to another location or column.", ex);
+                $"{what} failed authentication: it was altered, or belongs to another location or purpose.", ex);
         }
         finally
         {
@@ -113,22 +115,25 @@ internal sealed class TokenCipher
     }
 
     /// <summary>The id of the key a ciphertext was made with.</summary>
-    public string KeyIdOf(byte[] ciphertext, string locationId, string column)
+    public string KeyIdOf(byte[] ciphertext, string locationId, string column) => KeyIdOf(ciphertext, $"The {column} of location {locationId}");
+
+    /// <summary>The id of the key a ciphertext was made with; <paramref name="what"/> names it in exception messages.</summary>
+    public static string KeyIdOf(byte[] ciphertext, string what)
     {
         if (ciphertext.Length < 2 || ciphertext[0] != FormatVersion || ciphertext.Length < 2 + ciphertext[1] + NonceSize + TagSize)
         {
-            throw new CryptographicException($"The {column} of location {locationId} is not a ciphertext this version understands.");
+            throw new CryptographicException($"{what} is not a ciphertext this version understands.");
         }
 
         return Encoding.UTF8.GetString(ciphertext, 2, ciphertext[1]);
     }
 
-    private static byte[] AssociatedData(ReadOnlySpan<byte> header, string locationId, string column)
+    private static byte[] AssociatedData(ReadOnlySpan<byte> header, string subject, string purposeName)
     {
-        // "sync/installations/<column>" 0x00 <location id> 0x00 <header>, each string length-prefixed so no two
-        // (column, location) pairs share an encoding.
-        var purpose = Encoding.UTF8.GetBytes("sync/installations/" + column);
-        var location = Encoding.UTF8.GetBytes(locationId);
+        // <purpose> <subject> <header>, each string length-prefixed so no two (purpose, subject) pairs share an encoding.
+        // The stored tokens' purpose is "sync/installations/<column>" and their subject the location id.
+        var purpose = Encoding.UTF8.GetBytes(purposeName);
+        var location = Encoding.UTF8.GetBytes(subject);
         var data = new byte[4 + purpose.Length + 4 + location.Length + header.Length];
         var span = data.AsSpan();
         BinaryPrimitives.WriteInt32BigEndian(span, purpose.Length);

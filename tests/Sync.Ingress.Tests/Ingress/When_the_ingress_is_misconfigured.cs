@@ -30,6 +30,8 @@ public sealed class When_the_ingress_is_misconfigured
     [TestCase("Sync:Ingress:Platform:MaxEventAge", "00:00:01", "Sync:Ingress:Platform:MaxEventAge")]
     [TestCase("Sync:Ingress:OAuth:StateKey", "c2hvcnQ=", "Sync:Ingress:OAuth:StateKey")]
     [TestCase("Sync:Ingress:Tls:CertificatePath", "/nonexistent/ingress.pfx", "Sync:Ingress:Tls:CertificatePath")]
+    [TestCase("Sync:Ingress:OAuth:PendingDirectory", " ", "Sync:Ingress:OAuth:PendingDirectory")]
+    [TestCase("Sync:Ingress:OAuth:PendingRetryInterval", "00:00:00", "Sync:Ingress:OAuth:PendingRetryInterval")]
     public void Should_refuse_to_start_naming_the_setting(string key, string? value, string named)
     {
         var settings = new Dictionary<string, string?>

@@ -28,6 +28,9 @@ public abstract class IngressFixture
 
     protected IngressHost Ingress { get; private set; } = null!;
 
+    /// <summary>The ingress's <c>Sync:Ingress:OAuth:PendingDirectory</c>, this fixture's own (deleted after it).</summary>
+    protected string PendingDirectory { get; private set; } = null!;
+
     [OneTimeSetUp]
     public async Task Start_ingress()
     {
@@ -37,6 +40,7 @@ public abstract class IngressFixture
         Signer = new PlatformSigner();
         await BeforeStartAsync();
         var settings = new IngressSettings(VirtualHost, Database, Signer.PublicKeySpki, SourceSecret);
+        PendingDirectory = settings.PendingDirectory;
         Configure(settings);
         Ingress = await IngressHost.StartAsync(settings.Values, Url, ConfigureServices, CreateTransport());
         await InstallAsync(KnownLocation);
@@ -53,6 +57,11 @@ public abstract class IngressFixture
         }
 
         Signer?.Dispose();
+        if (PendingDirectory is not null && Directory.Exists(PendingDirectory))
+        {
+            Directory.Delete(PendingDirectory, recursive: true);
+        }
+
         if (Database is not null)
         {
             await Database.DisposeAsync();

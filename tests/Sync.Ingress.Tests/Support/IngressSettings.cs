@@ -29,9 +29,29 @@ public sealed class IngressSettings
         _values["Sync:Ingress:Platform:Ed25519PublicKey"] = ed25519PublicKey;
         _values["Sync:Ingress:Platform:AppId"] = AppId;
         _values[$"Sync:Ingress:Sources:{SourceName}:Secrets:0"] = sourceSecret;
+
+        // Each fixture keeps its pending installations apart: a file one left behind must never reach another's database.
+        PendingDirectory = Path.Combine(Path.GetTempPath(), "sync-ingress-tests", Guid.NewGuid().ToString("N"));
+        _values["Sync:Ingress:OAuth:PendingDirectory"] = PendingDirectory;
     }
 
     public IReadOnlyDictionary<string, string?> Values => _values;
+
+    /// <summary>The fixture's own spool directory for OAuth installations the database would not take.</summary>
+    public string PendingDirectory { get; }
+
+    /// <summary>Replaces the token encryption keys with one key, <paramref name="keyId"/>, that is also the active one.</summary>
+    public IngressSettings EncryptionKey(string keyId, string base64Key)
+    {
+        foreach (var key in _values.Keys.Where(k => k.StartsWith("Sync:Storage:EncryptionKeys:", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            _values.Remove(key);
+        }
+
+        _values["Sync:Storage:EncryptionKeys:" + keyId] = base64Key;
+        _values["Sync:Storage:ActiveKeyId"] = keyId;
+        return this;
+    }
 
     public IngressSettings Broker(RabbitMqTestVirtualHost vhost, string host, int port)
     {
