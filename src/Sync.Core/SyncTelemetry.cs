@@ -154,6 +154,9 @@ public static class SyncTelemetry
         set => Volatile.Write(ref _maxLabelledLocations, Math.Max(0, value));
     }
 
+    /// <summary>How many locations hold a label of their own now.</summary>
+    internal static int LabelledLocationCount => LabelledLocations.Count;
+
     /// <summary>The label for <paramref name="locationId"/>: itself for the first <see cref="MaxLabelledLocations"/>
     /// locations seen, else <see cref="OtherLocations"/>.</summary>
     public static string LocationLabel(string locationId)
