@@ -64,7 +64,8 @@ public sealed class ObservedSystem : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<ObservedSystem> StartAsync()
+    /// <param name="extra">Settings both hosts get on top of the test's own (e.g. <c>OTEL_*</c>).</param>
+    public static async Task<ObservedSystem> StartAsync(IReadOnlyDictionary<string, string?>? extra = null)
     {
         var vhost = await RabbitMqTestVirtualHost.CreateAsync();
         var database = await PostgresTestDatabase.CreateAsync();
@@ -93,6 +94,10 @@ public sealed class ObservedSystem : IAsyncDisposable
             ["Sync:Outbox:PollInterval"] = "00:00:00.100",
             ["Sync:Observability:Backlog:Interval"] = "00:00:00.500",
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            common[key] = value;
+        }
 
         var workerLogs = new LogLines();
         var worker = WorkerApp.Build([], builder =>
