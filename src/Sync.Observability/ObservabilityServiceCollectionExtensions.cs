@@ -56,12 +56,21 @@ public static class ObservabilityServiceCollectionExtensions
                     resource.AddService(serviceName);
                 }
             })
-            .WithTracing(tracing => tracing
-                .AddSource(SyncTelemetry.Name, "MassTransit")
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
-                .AddHttpClientInstrumentation()
-                .AddSqlClientInstrumentation()
-                .AddNpgsql())
+            .WithTracing(tracing =>
+            {
+                // OTEL_TRACES_SAMPLER, when set, decides; otherwise polling queries do not each make a trace.
+                if (string.IsNullOrWhiteSpace(configuration["OTEL_TRACES_SAMPLER"]))
+                {
+                    tracing.SetSampler(new ParentBasedSampler(new BackgroundClientSpanSampler()));
+                }
+
+                tracing
+                    .AddSource(SyncTelemetry.Name, "MassTransit")
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddSqlClientInstrumentation()
+                    .AddNpgsql();
+            })
             .WithMetrics(metrics => metrics
                 .AddMeter(SyncTelemetry.Name, "MassTransit")
                 .AddAspNetCoreInstrumentation()

@@ -15,7 +15,7 @@ public sealed class Observability_with_an_otlp_endpoint
     [OneTimeSetUp]
     public async Task Start_with_an_endpoint_and_send_one_event()
     {
-        _receiver = await OtlpReceiver.StartAsync();
+        _receiver = OtlpReceiver.Start();
         _system = await ObservedSystem.StartAsync(new Dictionary<string, string?>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = _receiver.Address.ToString().TrimEnd('/'),
@@ -48,6 +48,19 @@ public sealed class Observability_with_an_otlp_endpoint
     public async Task Should_export_traces_over_otlp() =>
         Assert.That(await ObservedSystem.EventuallyAsync(
             () => Task.FromResult(_receiver.Exports.Any(x => x.Path == "/v1/traces" && x.Bytes > 0)), TimeSpan.FromSeconds(60)), Is.True);
+
+    [Test]
+    public async Task Should_not_export_a_trace_for_each_background_poll()
+    {
+        // The relays poll the outbox every 100 ms and the samplers query it every 500 ms: were each query a trace of
+        // its own, spans would be exported every 200 ms. Once the event's trace is out, nothing more comes while idle.
+        await ObservedSystem.EventuallyAsync(() => Task.FromResult(_receiver.Exports.Any(x => x.Path == "/v1/traces")), TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var before = _receiver.Exports.Count(x => x.Path == "/v1/traces");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        Assert.That(_receiver.Exports.Count(x => x.Path == "/v1/traces"), Is.EqualTo(before));
+    }
 
     [Test]
     public async Task Should_export_metrics_over_otlp() =>
