@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the services Sync and its tests need on a Debian/Ubuntu machine without Docker:
-# RabbitMQ (with the management API) and PostgreSQL, from the distribution's packages.
+# RabbitMQ (with the management API) and PostgreSQL, from the distribution's packages, and promtool (Debian's
+# prometheus package) for the alert rules' unit tests.
 #
 #   bash infra/services.sh up       install if missing, start, wait, create the test user and database (default)
 #   bash infra/services.sh status   say what is running
@@ -138,6 +139,31 @@ postgres_down() {
   if [ "$status" = "online" ]; then say "stopping PostgreSQL"; as_root pg_ctlcluster "$version" "$name" stop; fi
 }
 
+# ---------------------------------------------------------------- promtool
+# The tests run `promtool test rules infra/prometheus/alerts.test.yml`. Only the tool is wanted: the package's own
+# Prometheus server (which a package script may start, scraping its default targets) is stopped and left disabled.
+promtool_up() {
+  if ! command -v promtool >/dev/null 2>&1; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+      say "promtool not found and no apt-get: the alert-rule tests fail in CI and are skipped elsewhere"; return 0
+    fi
+    if [ "$apt_updated" -eq 0 ]; then
+      say "apt-get update"
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || fail "apt-get update failed"
+      apt_updated=1
+    fi
+    say "installing prometheus (for promtool)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
+      || fail "apt-get install prometheus failed"
+  fi
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled prometheus >/dev/null 2>&1; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  elif command -v service >/dev/null 2>&1 && service prometheus status >/dev/null 2>&1; then
+    as_root service prometheus stop >/dev/null 2>&1 || true
+  fi
+  command -v promtool >/dev/null 2>&1 && say "promtool: $(promtool --version 2>&1 | head -n 1)"
+}
+
 # ---------------------------------------------------------------- main
 print_settings() {
   cat <<TXT
@@ -157,7 +183,7 @@ if [ "${SYNC_SERVICES:-native}" = "docker" ]; then
   # docker-compose.yml requires SYNC_TOKEN_KEY for the hosts; the broker and the database do not use it.
   export SYNC_TOKEN_KEY="${SYNC_TOKEN_KEY:-not-used-by-rabbitmq-or-sqlserver}"
   case "$cmd" in
-    up) docker compose up -d --wait rabbitmq sqlserver ;;
+    up) docker compose up -d --wait rabbitmq sqlserver; promtool_up ;;
     down) docker compose down ;;
     status) docker compose ps ;;
     *) fail "unknown command '$cmd' (up, down, status)" ;;
@@ -166,7 +192,7 @@ if [ "${SYNC_SERVICES:-native}" = "docker" ]; then
 fi
 
 case "$cmd" in
-  up) rabbitmq_up; postgres_up; print_settings ;;
+  up) rabbitmq_up; postgres_up; promtool_up; print_settings ;;
   down) rabbitmq_down; postgres_down ;;
   status)
     if command -v rabbitmq-diagnostics >/dev/null 2>&1 && rabbit_ping; then say "RabbitMQ: running"; else say "RabbitMQ: not running"; fi

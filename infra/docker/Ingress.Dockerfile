@@ -9,6 +9,7 @@ COPY src/Sync.Core/Sync.Core.csproj src/Sync.Core/
 COPY src/Sync.HoopAi/Sync.HoopAi.csproj src/Sync.HoopAi/
 COPY src/Sync.Storage/Sync.Storage.csproj src/Sync.Storage/
 COPY src/Sync.Messaging/Sync.Messaging.csproj src/Sync.Messaging/
+COPY src/Sync.Observability/Sync.Observability.csproj src/Sync.Observability/
 COPY src/Sync.Ingress/Sync.Ingress.csproj src/Sync.Ingress/
 RUN dotnet restore src/Sync.Ingress/Sync.Ingress.csproj
 COPY src/Sync.Contracts/ src/Sync.Contracts/
@@ -16,6 +17,7 @@ COPY src/Sync.Core/ src/Sync.Core/
 COPY src/Sync.HoopAi/ src/Sync.HoopAi/
 COPY src/Sync.Storage/ src/Sync.Storage/
 COPY src/Sync.Messaging/ src/Sync.Messaging/
+COPY src/Sync.Observability/ src/Sync.Observability/
 COPY src/Sync.Ingress/ src/Sync.Ingress/
 RUN dotnet publish src/Sync.Ingress/Sync.Ingress.csproj -c Release -o /app --no-restore
 

@@ -9,6 +9,7 @@ COPY src/Sync.Core/Sync.Core.csproj src/Sync.Core/
 COPY src/Sync.HoopAi/Sync.HoopAi.csproj src/Sync.HoopAi/
 COPY src/Sync.Storage/Sync.Storage.csproj src/Sync.Storage/
 COPY src/Sync.Messaging/Sync.Messaging.csproj src/Sync.Messaging/
+COPY src/Sync.Observability/Sync.Observability.csproj src/Sync.Observability/
 COPY src/Sync.Worker/Sync.Worker.csproj src/Sync.Worker/
 RUN dotnet restore src/Sync.Worker/Sync.Worker.csproj
 COPY src/Sync.Contracts/ src/Sync.Contracts/
@@ -16,10 +17,12 @@ COPY src/Sync.Core/ src/Sync.Core/
 COPY src/Sync.HoopAi/ src/Sync.HoopAi/
 COPY src/Sync.Storage/ src/Sync.Storage/
 COPY src/Sync.Messaging/ src/Sync.Messaging/
+COPY src/Sync.Observability/ src/Sync.Observability/
 COPY src/Sync.Worker/ src/Sync.Worker/
 RUN dotnet publish src/Sync.Worker/Sync.Worker.csproj -c Release -o /app --no-restore
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0
+# ASP.NET Core runtime: the worker serves /health and /metrics on Sync:Worker:Http:Urls.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \

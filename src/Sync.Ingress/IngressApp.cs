@@ -12,6 +12,7 @@ using Sync.HoopAi;
 using Sync.Ingress.Endpoints;
 using Sync.Ingress.Internal;
 using Sync.Messaging;
+using Sync.Observability;
 using Sync.Storage;
 
 namespace Sync.Ingress;
@@ -48,6 +49,7 @@ public static class IngressApp
         app.MapWebhookEndpoints();
         app.MapOAuthEndpoints();
         app.MapHealthEndpoints();
+        app.MapSyncMetrics();
         return app;
     }
 
@@ -58,6 +60,7 @@ public static class IngressApp
         services.AddSyncMessaging(configuration);
         services.AddSyncOutboxRelay();
         services.AddSyncHoopAi(configuration);
+        services.AddSyncObservability(configuration, "sync-ingress");
 
         services.AddOptions<IngressOptions>()
             .Bind(configuration.GetSection(IngressOptions.SectionName))

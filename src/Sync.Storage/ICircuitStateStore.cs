@@ -25,10 +25,10 @@ public sealed record CircuitState(string Circuit, string Owner, string State, st
 public interface IOperationalStatusReader
 {
     /// <summary>The outbox's unsent rows: how many, and when the oldest was created.</summary>
-    Task<OutboxBacklog> GetOutboxBacklogAsync(CancellationToken cancellationToken);
+    Task<OutboxPendingSummary> GetOutboxBacklogAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The outbox's unsent rows.</summary>
 /// <param name="Pending">How many rows wait to be published.</param>
 /// <param name="OldestCreatedAt">When the oldest of them was written, if any.</param>
-public sealed record OutboxBacklog(long Pending, DateTimeOffset? OldestCreatedAt);
+public sealed record OutboxPendingSummary(long Pending, DateTimeOffset? OldestCreatedAt);

@@ -29,7 +29,16 @@ public interface IOutboxStore
 
     /// <summary>Deletes sent rows sent before <paramref name="sentBefore"/>; returns how many.</summary>
     Task<int> PurgeSentAsync(DateTimeOffset sentBefore, CancellationToken cancellationToken);
+
+    /// <summary>How many rows are unsent, how many of them are due now, and since when the oldest due one has waited.</summary>
+    Task<OutboxBacklog> GetBacklogAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>The outbox's backlog at one moment.</summary>
+/// <param name="Pending">Unsent rows, due or delayed.</param>
+/// <param name="Due">Unsent rows whose time has come (they should be published by now).</param>
+/// <param name="OldestDueAt">When the oldest due row became due; null when none is due.</param>
+public sealed record OutboxBacklog(long Pending, long Due, DateTimeOffset? OldestDueAt);
 
 /// <summary>A message to publish later.</summary>
 /// <param name="MessageId">The message id it is published with (deterministic where the message derives from an event).</param>

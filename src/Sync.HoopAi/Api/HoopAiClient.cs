@@ -26,6 +26,12 @@ namespace Sync.HoopAi.Api;
 public sealed partial class HoopAiClient
 {
     private const int MaxDetailLength = 300;
+
+    /// <summary>The route templates this client calls: the <c>route</c> label of the API metrics and log lines.</summary>
+    public static IReadOnlyList<string> RouteTemplates { get; } =
+    [
+        "/contacts/upsert", "/contacts/{id}", "/contacts/search/duplicate", "/contacts/bulk/tags/update/add", "/contacts/bulk/tags/update/remove",
+    ];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly HttpClient _http;
@@ -195,7 +201,7 @@ public sealed partial class HoopAiClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
         var query = $"contacts/search/duplicate?locationId={Uri.EscapeDataString(locationId)}&email={Uri.EscapeDataString("circuit-probe@sync.invalid")}";
-        await SendOnceAsync<ContactResponse>(HttpMethod.Get, query, "/contacts/search/duplicate", locationId, null, true, probe: true, cancellationToken);
+        await SendOnceAsync<ContactResponse>(HttpMethod.Get, query, "/contacts/search/duplicate", locationId, null, true, probe: true, new System.Runtime.CompilerServices.StrongBox<int>(), cancellationToken);
     }
 
     private static void AddIfSet(Dictionary<string, object?> body, string name, string? value)
@@ -210,14 +216,15 @@ public sealed partial class HoopAiClient
         HttpMethod method, string path, string route, string locationId, object? body, bool notFoundIsNull,
         CancellationToken cancellationToken) =>
         _transientRetry.ExecuteAsync(
-            static (state, token) => new ValueTask<T?>(state.client.SendOnceAsync<T>(state.method, state.path, state.route, state.locationId, state.body, state.notFoundIsNull, probe: false, token)),
-            (client: this, method, path, route, locationId, body, notFoundIsNull),
+            static (state, token) => new ValueTask<T?>(state.client.SendOnceAsync<T>(state.method, state.path, state.route, state.locationId, state.body, state.notFoundIsNull, probe: false, state.attempts, token)),
+            (client: this, method, path, route, locationId, body, notFoundIsNull, attempts: new System.Runtime.CompilerServices.StrongBox<int>()),
             cancellationToken).AsTask();
 
     private async Task<T?> SendOnceAsync<T>(
         HttpMethod method, string path, string route, string locationId, object? body, bool notFoundIsNull, bool probe,
-        CancellationToken cancellationToken)
+        System.Runtime.CompilerServices.StrongBox<int> attempts, CancellationToken cancellationToken)
     {
+        // attempts counts every request of one logical call: the brief transient retries and a renewal after a 401.
         if (!probe)
         {
             // While the API is known to be down, no call is made: the message goes back without an attempt counted.
@@ -227,6 +234,7 @@ public sealed partial class HoopAiClient
         var token = await _tokens.GetAccessTokenAsync(locationId, cancellationToken);
         for (var renewed = false; ; renewed = true)
         {
+            var attempt = ++attempts.Value;
             await _limiter.AcquireAsync(locationId, cancellationToken);
             using var request = new HttpRequestMessage(method, path);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -246,11 +254,13 @@ public sealed partial class HoopAiClient
             catch (HttpRequestException ex)
             {
                 LogCallFailed(method.Method, route, locationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message);
+                RecordCall(method.Method, route, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
                 throw TransientFailure(locationId, $"{method} {route} could not reach the API: {ex.Message}", null, ex);
             }
             catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 LogCallFailed(method.Method, route, locationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, "timed out");
+                RecordCall(method.Method, route, "timeout", Stopwatch.GetElapsedTime(started).TotalSeconds);
                 throw TransientFailure(locationId, $"{method} {route} timed out after {_http.Timeout}.", null, ex);
             }
 
@@ -260,7 +270,9 @@ public sealed partial class HoopAiClient
                 var limits = RateLimitSnapshot.From(response.Headers, _time.GetUtcNow());
                 _limiter.Observe(locationId, limits);
                 var status = (int)response.StatusCode;
-                LogCall(method.Method, route, locationId, status, elapsed, limits.Remaining, limits.Max, limits.DailyRemaining, limits.DailyLimit);
+                LogCall(method.Method, route, locationId, status, elapsed, limits.Remaining, limits.Max, limits.DailyRemaining, limits.DailyLimit, attempt);
+                RecordCall(method.Method, route, status.ToString(System.Globalization.CultureInfo.InvariantCulture), elapsed / 1000);
+                RecordBudget(locationId, route, status, limits);
                 if (status < 500)
                 {
                     // Any answer but a 5xx shows the API is up (a 4xx or a 429 is about the call, not the API).
@@ -350,10 +362,52 @@ public sealed partial class HoopAiClient
         }
     }
 
+    private static void RecordCall(string method, string route, string status, double seconds)
+    {
+        var tags = new TagList { { "method", method }, { "route", route }, { "status", status } };
+        SyncTelemetry.ApiCalls.Add(1, tags);
+        SyncTelemetry.ApiCallDuration.Record(seconds, tags);
+    }
+
+    private static void RecordBudget(string locationId, string route, int status, RateLimitSnapshot limits)
+    {
+        var location = SyncTelemetry.LocationLabel(locationId);
+        if (status == (int)HttpStatusCode.TooManyRequests)
+        {
+            SyncTelemetry.ApiRateLimited.Add(1, new KeyValuePair<string, object?>("route", route));
+        }
+
+        // Locations past the label cap share one series: their last value would mislead, so only labelled ones are shown.
+        if (location == SyncTelemetry.OtherLocations)
+        {
+            return;
+        }
+
+        if (limits.Remaining is { } remaining)
+        {
+            SyncTelemetry.ApiBudgetRemaining.Record(remaining, new KeyValuePair<string, object?>("location", location), new KeyValuePair<string, object?>("window", "burst"));
+        }
+
+        if (limits.Max is { } max)
+        {
+            SyncTelemetry.ApiBudgetLimit.Record(max, new KeyValuePair<string, object?>("location", location), new KeyValuePair<string, object?>("window", "burst"));
+        }
+
+        if (limits.DailyRemaining is { } daily)
+        {
+            SyncTelemetry.ApiBudgetRemaining.Record(daily, new KeyValuePair<string, object?>("location", location), new KeyValuePair<string, object?>("window", "daily"));
+        }
+
+        if (limits.DailyLimit is { } dailyLimit)
+        {
+            SyncTelemetry.ApiBudgetLimit.Record(dailyLimit, new KeyValuePair<string, object?>("location", location), new KeyValuePair<string, object?>("window", "daily"));
+        }
+    }
+
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
-        Message = "HoopAI {Method} {Route} location {LocationId} -> {Status} in {ElapsedMs:0.0} ms; budget {Remaining}/{Max}, daily {DailyRemaining}/{DailyLimit}")]
+        Message = "HoopAI {Method} {Route} location {LocationId} -> {Status} in {ElapsedMs:0.0} ms; budget {Remaining}/{Max}, daily {DailyRemaining}/{DailyLimit}; attempt {Attempt}")]
     private partial void LogCall(string method, string route, string locationId, int status, double elapsedMs,
-        int? remaining, int? max, int? dailyRemaining, int? dailyLimit);
+        int? remaining, int? max, int? dailyRemaining, int? dailyLimit, int attempt);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
         Message = "HoopAI {Method} {Route} location {LocationId} failed after {ElapsedMs:0.0} ms: {Reason}")]

@@ -77,7 +77,11 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
     }
 
     /// <inheritdoc />
-    public void Forget(string locationId) => _cache.TryRemove(locationId, out _);
+    public void Forget(string locationId)
+    {
+        _cache.TryRemove(locationId, out _);
+        SyncTelemetry.ForgetToken(locationId);
+    }
 
     /// <inheritdoc />
     public void Dispose()
@@ -241,6 +245,7 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
             }
 
             usableUntil = expires - _options.TokenRefreshMargin;
+            SyncTelemetry.TokenExpiresAt(installation.LocationId, expires);
         }
 
         _cache[installation.LocationId] = new CachedToken(installation.AccessToken, usableUntil);
@@ -270,6 +275,7 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
             catch (HoopAiOAuthException ex) when (ex.IsClientRefused)
             {
                 OnClientRefused(ex.Message);
+                SyncTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("result", "client-refused"));
                 throw new SyncFailureException(FailureKind.CircuitOpen,
                     $"Refreshing the token of location {installation.LocationId} failed: the app's client credentials were refused. {ex.Message}",
                     _clientRefused?.Wait ?? _options.ClientCredentialsRetry, ex);
@@ -286,12 +292,14 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
                 }
 
                 LogRefreshRefused(installation.LocationId, ex.Message);
+                SyncTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("result", "refused"));
                 throw new SyncFailureException(FailureKind.Suspended,
                     $"Refreshing the token of location {installation.LocationId} was refused; the installation is suspended. {ex.Message}", null, ex);
             }
             catch (HoopAiOAuthException ex)
             {
                 LogRefreshFailed(installation.LocationId, ex.Message);
+                SyncTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("result", "failed"));
                 throw new SyncFailureException(FailureKind.Transient,
                     $"Refreshing the token of location {installation.LocationId} failed: {ex.Message}", null, ex);
             }
@@ -324,6 +332,7 @@ public sealed partial class InstallationTokenProvider : IAccessTokenProvider, ID
         }
 
         LogRefreshed(installation.LocationId, refreshed.AccessTokenExpiresAt!.Value);
+        SyncTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("result", "refreshed"));
         return Usable(refreshed, null) ?? refreshed.AccessToken;
     }
 

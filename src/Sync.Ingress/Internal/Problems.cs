@@ -52,6 +52,10 @@ internal static class Problems
         return Create(StatusCodes.Status429TooManyRequests, "try-later", "Try again later", detail);
     }
 
+    /// <summary>The kind of a problem this class made (its type URI without the prefix), e.g. <c>invalid-signature</c>.</summary>
+    public static string Slug(ProblemHttpResult problem) =>
+        problem.ProblemDetails.Type is { } type && type.StartsWith(TypePrefix, StringComparison.Ordinal) ? type[TypePrefix.Length..] : "other";
+
     private static ProblemHttpResult Create(int status, string type, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypePrefix + type);
 

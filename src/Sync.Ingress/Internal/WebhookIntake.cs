@@ -76,6 +76,7 @@ internal sealed class WebhookIntake(
         if (recent.Contains(messageId))
         {
             Log(LogLevel.Information, source, envelope, Duplicate, StatusCodes.Status200OK, started);
+            Count(source, envelope, Duplicate);
             return TypedResults.Ok(new WebhookAccepted(envelope.EventId, messageId, Duplicate));
         }
 
@@ -97,6 +98,8 @@ internal sealed class WebhookIntake(
         var message = new WebhookReceived(
             source, envelope.EventId, envelope.EventType, envelope.LocationId, envelope.OccurredAt, receivedAt, Encoding.UTF8.GetString(body));
         var outcome = await handoff.HandOffAsync(message, context.RequestAborted);
+        SyncTelemetry.HandoffDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>("outcome", outcome.ToString().ToLowerInvariant()));
         if (outcome == HandoffOutcome.Refused)
         {
             return Refuse(context, source, started, envelope, "the event cannot be stored durably now");
@@ -110,6 +113,7 @@ internal sealed class WebhookIntake(
 
         var handedOff = outcome == HandoffOutcome.Published ? "published" : "stored";
         Log(LogLevel.Information, source, envelope, handedOff, StatusCodes.Status200OK, started);
+        Count(source, envelope, handedOff);
         return TypedResults.Ok(new WebhookAccepted(envelope.EventId, messageId, handedOff));
     }
 
@@ -117,6 +121,7 @@ internal sealed class WebhookIntake(
     public ProblemHttpResult Reject(ProblemHttpResult problem, string source, long started, WebhookEnvelope? envelope = null)
     {
         Log(LogLevel.Warning, source, envelope, "rejected: " + problem.ProblemDetails.Title, problem.StatusCode, started);
+        Count(source, envelope, "rejected:" + Problems.Slug(problem));
         return problem;
     }
 
@@ -124,8 +129,16 @@ internal sealed class WebhookIntake(
     {
         var problem = Problems.TryLater(context, Options.RetryAfterSeconds, $"Not accepted: {reason}. Retry later.");
         Log(LogLevel.Warning, source, envelope, "refused: " + reason, problem.StatusCode, started);
+        Count(source, envelope, "refused");
         return problem;
     }
+
+    // Labels stay bounded: the source is a configured name (or "unknown-source"), the type comes from a verified event.
+    private static void Count(string source, WebhookEnvelope? envelope, string outcome) =>
+        SyncTelemetry.Webhooks.Add(1,
+            new KeyValuePair<string, object?>("source", source),
+            new KeyValuePair<string, object?>("type", envelope?.EventType ?? "-"),
+            new KeyValuePair<string, object?>("outcome", outcome));
 
     private void Log(LogLevel level, string source, WebhookEnvelope? envelope, string outcome, int status, long started) =>
         IngressLog.Webhook(logger, level, source, envelope?.EventType ?? "-", envelope?.LocationId ?? "-", envelope?.EventId ?? "-", outcome, status,

@@ -37,6 +37,13 @@ public sealed partial class ChangeContactTagsConsumer(
         {
             List<ConsumeContext<ChangeContactTags>> batch = [.. location];
             var settled = new HashSet<ConsumeContext<ChangeContactTags>>();
+            SyncTelemetry.TagBatchSize.Record(batch.Count);
+
+            // One span per location's batch: it continues the first command's trace (so a one-event batch is in that
+            // event's trace) and links to the trace of every event whose commands it carries.
+            using var span = SyncTelemetry.ActivitySource.StartActivity(
+                "tag batch", System.Diagnostics.ActivityKind.Internal, TraceLinks.ContextOf(batch[0]), links: TraceLinks.Of(batch));
+            span?.SetTag("sync.tag_batch.size", batch.Count);
             try
             {
                 await ApplyAsync(location.Key, batch, settled, cancellationToken);
@@ -197,6 +204,9 @@ public sealed partial class ChangeContactTagsConsumer(
         await unitOfWork.CommitAsync(cancellationToken);
         settled.UnionWith(batch);
         LogBatch(locationId, batch.Count, calls, applied, stale, duplicates, deferred, deadLettered);
+        CountEvents("applied", applied);
+        CountEvents("stale", stale);
+        CountEvents("deduplicated", duplicates);
     }
 
     private async Task ResolveContactsAsync(string locationId, List<Item> items, CancellationToken cancellationToken)
@@ -273,6 +283,14 @@ public sealed partial class ChangeContactTagsConsumer(
     }
 
     private static int CallsNeeded(List<BulkCall> plan, int max) => plan.Sum(c => (c.Contacts.Length + max - 1) / max);
+
+    private static void CountEvents(string result, int count)
+    {
+        if (count > 0)
+        {
+            SyncTelemetry.Events.Add(count, new KeyValuePair<string, object?>("consumer", InboxName), new KeyValuePair<string, object?>("result", result));
+        }
+    }
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information,
         Message = "Tag batch location {LocationId}: {Messages} commands, {Calls} bulk calls; {Applied} applied, {Stale} stale, {Duplicates} duplicates, {Deferred} deferred, {DeadLettered} dead-lettered")]

@@ -41,6 +41,7 @@ public sealed partial class WebhookReceivedConsumer(
         if (await inbox.IsProcessedAsync(InboxName, messageId, cancellationToken))
         {
             LogDuplicate(messageId, context.Message.EventType, context.Message.EventId);
+            CountEvent("duplicate");
             return;
         }
 
@@ -57,7 +58,13 @@ public sealed partial class WebhookReceivedConsumer(
             _ => await MarkOnlyAsync(messageId, "ignored", cancellationToken),
         };
         LogApplied(context.Message.Source, context.Message.EventType, syncEvent.LocationId, context.Message.EventId, outcome);
+        CountEvent(outcome);
     }
+
+    private static void CountEvent(string outcome) =>
+        SyncTelemetry.Events.Add(1,
+            new KeyValuePair<string, object?>("consumer", InboxName),
+            new KeyValuePair<string, object?>("result", outcome switch { "duplicate" => "deduplicated", "stale" => "stale", _ => "applied" }));
 
     private async Task<string> UpsertAsync(Guid messageId, ContactUpsertRequested upsert, CancellationToken cancellationToken)
     {

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Sync.Core;
 using Sync.Storage;
 
 namespace Sync.Messaging.Outbox;
@@ -144,13 +146,28 @@ public sealed partial class OutboxRelay : BackgroundService
             return $"body does not fit {row.MessageType}: {ex.Message}";
         }
 
+        // The row's trace goes on: the publish is a child of the work that wrote the row, however long it waited.
+        var headers = row.Headers;
+        ActivityContext parent = default;
+        if (headers.TryGetValue(SyncTelemetry.TraceParentHeader, out var traceParent))
+        {
+            headers.TryGetValue(SyncTelemetry.TraceStateHeader, out var traceState);
+            ActivityContext.TryParse(traceParent, traceState, out parent);
+            headers = headers.Where(h => h.Key is not (SyncTelemetry.TraceParentHeader or SyncTelemetry.TraceStateHeader))
+                .ToDictionary(h => h.Key, h => h.Value, StringComparer.Ordinal);
+        }
+
+        using var span = SyncTelemetry.ActivitySource.StartActivity("outbox relay", ActivityKind.Producer, parent);
+        span?.SetTag("messaging.message.id", row.MessageId.ToString());
+        span?.SetTag("sync.outbox.attempts", row.Attempts);
         try
         {
-            await _publisher.PublishAsync(message, type, row.Destination, row.MessageId, row.Headers, cancellationToken);
+            await _publisher.PublishAsync(message, type, row.Destination, row.MessageId, headers, cancellationToken);
             return null;
         }
         catch (PublishFailedException ex)
         {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
             return ex.Message;
         }
     }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Sync.Contracts;
+using Sync.Core;
 using Sync.Storage;
 
 namespace Sync.Messaging.Outbox;
@@ -29,8 +31,27 @@ public static class OutboxSerializer
             typeof(T).FullName!,
             PublishDestination,
             JsonSerializer.Serialize(message, Options),
-            new Dictionary<string, string>(StringComparer.Ordinal),
+            TraceHeaders(),
             availableAt);
+    }
+
+    /// <summary>
+    /// The trace context of the work writing a row (<see cref="SyncTelemetry.TraceParentHeader"/>, and the trace state
+    /// when there is one), so the relay's publish continues that trace; empty when nothing is traced.
+    /// </summary>
+    public static Dictionary<string, string> TraceHeaders()
+    {
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            headers[SyncTelemetry.TraceParentHeader] = current.Id!;
+            if (current.TraceStateString is { Length: > 0 } state)
+            {
+                headers[SyncTelemetry.TraceStateHeader] = state;
+            }
+        }
+
+        return headers;
     }
 
     /// <summary>Serializes a message as the outbox stores it.</summary>

@@ -216,6 +216,7 @@ public sealed partial class RedeliveryForwarder
         });
         await endpoint.Send(context.Message, new ForwardMessagePipe<T>(context, pipe), context.CancellationToken);
         LogDeadLettered(context.MessageId, typeof(T).Name, kind, exception.Message);
+        SyncTelemetry.DeadLetters.Add(1, new KeyValuePair<string, object?>("queue", queue), new KeyValuePair<string, object?>("classification", ReasonOf(kind)));
     }
 
     /// <summary>What a dead letter's <see cref="SyncHeaders.FailureKind"/> says of a failure of this kind.</summary>

@@ -71,11 +71,11 @@ internal sealed class PostgreSqlCircuitStateStore(StorageDatabase database)
 /// <summary>Status figures over either provider.</summary>
 internal abstract class OperationalStatusReader(StorageDatabase database, string backlog) : IOperationalStatusReader
 {
-    public async Task<OutboxBacklog> GetOutboxBacklogAsync(CancellationToken cancellationToken)
+    public async Task<OutboxPendingSummary> GetOutboxBacklogAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleAsync<BacklogRow>(database.Command(backlog, null, transaction: null, cancellationToken));
-        return new OutboxBacklog(row.Pending, row.OldestCreatedAt);
+        return new OutboxPendingSummary(row.Pending, row.OldestCreatedAt);
     }
 
     private sealed class BacklogRow
@@ -87,7 +87,7 @@ internal abstract class OperationalStatusReader(StorageDatabase database, string
 }
 
 internal sealed class SqlServerOperationalStatusReader(StorageDatabase database)
-    : OperationalStatusReader(database, SqlServerStatements.OutboxBacklog);
+    : OperationalStatusReader(database, SqlServerStatements.OutboxPendingSummary);
 
 internal sealed class PostgreSqlOperationalStatusReader(StorageDatabase database)
-    : OperationalStatusReader(database, PostgreSqlStatements.OutboxBacklog);
+    : OperationalStatusReader(database, PostgreSqlStatements.OutboxPendingSummary);

@@ -108,11 +108,28 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
         return total;
     }
 
+    public async Task<OutboxBacklog> GetBacklogAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleAsync<BacklogRow>(database.Command(
+            sql.Backlog, new { Now = DbValues.Utc(time.GetUtcNow()) }, transaction: null, cancellationToken));
+        return new OutboxBacklog(row.Pending, row.Due, row.OldestDueAt);
+    }
+
     /// <summary>How a list of ids travels as one parameter.</summary>
     protected abstract object IdList(IReadOnlyCollection<long> ids);
 
     internal sealed record Statements(
-        string Enqueue, string Claim, string MarkSent, string Release, string PurgeSentBatch, string DeletePendingForLocation);
+        string Enqueue, string Claim, string MarkSent, string Release, string PurgeSentBatch, string DeletePendingForLocation, string Backlog);
+
+    private sealed class BacklogRow
+    {
+        public long Pending { get; set; }
+
+        public long Due { get; set; }
+
+        public DateTimeOffset? OldestDueAt { get; set; }
+    }
 
     private sealed class ClaimedRow
     {
@@ -138,7 +155,8 @@ internal sealed class SqlServerOutboxStore(StorageDatabase database, TimeProvide
     SqlServerStatements.OutboxMarkSent,
     SqlServerStatements.OutboxRelease,
     SqlServerStatements.OutboxPurgeSentBatch,
-    SqlServerStatements.OutboxDeletePendingForLocation))
+    SqlServerStatements.OutboxDeletePendingForLocation,
+    SqlServerStatements.OutboxBacklog))
 {
     protected override object IdList(IReadOnlyCollection<long> ids) => JsonSerializer.Serialize(ids);
 }
@@ -149,7 +167,8 @@ internal sealed class PostgreSqlOutboxStore(StorageDatabase database, TimeProvid
     PostgreSqlStatements.OutboxMarkSent,
     PostgreSqlStatements.OutboxRelease,
     PostgreSqlStatements.OutboxPurgeSentBatch,
-    PostgreSqlStatements.OutboxDeletePendingForLocation))
+    PostgreSqlStatements.OutboxDeletePendingForLocation,
+    PostgreSqlStatements.OutboxBacklog))
 {
     protected override object IdList(IReadOnlyCollection<long> ids) => ids.ToArray();
 }

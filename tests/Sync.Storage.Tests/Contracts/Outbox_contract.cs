@@ -50,6 +50,35 @@ public abstract class Outbox_contract : StorageFixture
     }
 
     [Test]
+    public async Task Should_report_the_backlog_with_the_oldest_due_row_and_without_sent_rows()
+    {
+        var start = Clock.GetUtcNow();
+        await Outbox.EnqueueAsync(Message(availableAt: start.AddSeconds(-90)), None);
+        await Outbox.EnqueueAsync(Message(availableAt: start.AddSeconds(-30)), None);
+        await Outbox.EnqueueAsync(Message(availableAt: start.AddSeconds(60)), None);
+        await Outbox.EnqueueAsync(Message(availableAt: start.AddSeconds(-300)), None);
+        var sent = await Outbox.ClaimAsync("relay-a", 1, Lease, None);
+        await Outbox.MarkSentAsync("relay-a", [sent[0].Id], None);
+
+        var backlog = await Outbox.GetBacklogAsync(None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(backlog.Pending, Is.EqualTo(3), "unsent rows, due or not");
+            Assert.That(backlog.Due, Is.EqualTo(2));
+            Assert.That(backlog.OldestDueAt, Is.EqualTo(start.AddSeconds(-90)).Within(TimeSpan.FromMilliseconds(1)));
+        }
+    }
+
+    [Test]
+    public async Task Should_report_an_empty_backlog_with_no_oldest_row()
+    {
+        var backlog = await Outbox.GetBacklogAsync(None);
+
+        Assert.That(backlog, Is.EqualTo(new OutboxBacklog(0, 0, null)));
+    }
+
+    [Test]
     public async Task Should_not_claim_a_message_leased_to_a_live_relay()
     {
         await Outbox.EnqueueAsync(Message(), None);

@@ -93,6 +93,14 @@ internal static partial class PostgreSqlStatements
             LIMIT @BatchSize)
         """;
 
+    public const string OutboxBacklog = $"""
+        SELECT COUNT(*) AS Pending,
+               COUNT(*) FILTER (WHERE available_at <= @Now) AS Due,
+               MIN(available_at) FILTER (WHERE available_at <= @Now) AS OldestDueAt
+        FROM {Tables.Outbox}
+        WHERE sent_at IS NULL
+        """;
+
     // ---------------------------------------------------------------- installations
 
     private const string InstallationColumns = """
@@ -364,7 +372,7 @@ internal static partial class PostgreSqlStatements
         """;
 
     /// <summary>Unsent outbox rows: how many, and when the oldest was created.</summary>
-    public const string OutboxBacklog = $"""
+    public const string OutboxPendingSummary = $"""
         SELECT count(*) AS Pending, min(created_at) AS OldestCreatedAt FROM {Tables.Outbox} WHERE sent_at IS NULL
         """;
 

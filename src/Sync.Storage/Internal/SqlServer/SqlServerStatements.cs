@@ -105,6 +105,14 @@ internal static partial class SqlServerStatements
         DELETE TOP (@BatchSize) FROM {Tables.Outbox} WHERE sent_at IS NOT NULL AND sent_at < @SentBefore;
         """;
 
+    public const string OutboxBacklog = $"""
+        SELECT COUNT_BIG(*) AS Pending,
+               COUNT_BIG(CASE WHEN available_at <= @Now THEN 1 END) AS Due,
+               MIN(CASE WHEN available_at <= @Now THEN available_at END) AS OldestDueAt
+        FROM {Tables.Outbox}
+        WHERE sent_at IS NULL;
+        """;
+
     // ---------------------------------------------------------------- installations
 
     private const string InstallationColumns = """
@@ -427,7 +435,7 @@ internal static partial class SqlServerStatements
         """;
 
     /// <summary>Unsent outbox rows: how many, and when the oldest was created.</summary>
-    public const string OutboxBacklog = $"""
+    public const string OutboxPendingSummary = $"""
         SELECT COUNT_BIG(*) AS Pending, MIN(created_at) AS OldestCreatedAt FROM {Tables.Outbox} WHERE sent_at IS NULL;
         """;
 
