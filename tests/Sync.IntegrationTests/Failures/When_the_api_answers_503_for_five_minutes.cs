@@ -5,44 +5,9 @@ namespace Sync.IntegrationTests.Failures;
 /// <summary>The kill switch: a long outage pauses the work instead of draining the backlog into dead letters.</summary>
 [TestFixture]
 [Parallelizable(ParallelScope.Self)]
-public sealed class When_the_api_answers_503_for_five_minutes
+public sealed class When_the_api_answers_503_for_five_minutes : ApiOutageSpecification
 {
-    private ApiOutage.Outcome _outcome = null!;
+    protected override string Location => "FailuresOutage503xx";
 
-    [OneTimeSetUp]
-    public async Task Run() =>
-        _outcome = await ApiOutage.RunAsync("FailuresOutage503xx", new SandboxFaultOptions { Error503Percent = 100 });
-
-    [Test]
-    public void Should_dead_letter_nothing() => Assert.Multiple(() =>
-    {
-        Assert.That(_outcome.WebhookDeadLetters, Is.Zero);
-        Assert.That(_outcome.TagDeadLetters, Is.Zero);
-        Assert.That(_outcome.Poison, Is.Zero);
-    });
-
-    [Test]
-    public void Should_apply_every_event_after_the_api_recovers() =>
-        Assert.That(_outcome.AllApplied, Is.True, $"{_outcome.Contacts} of {ApiOutage.Events} contacts as expected");
-
-    [Test]
-    public void Should_show_the_open_circuit_in_the_workers_health() => Assert.Multiple(() =>
-    {
-        Assert.That(_outcome.HealthDuringOutage, Is.EqualTo(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded));
-        Assert.That(_outcome.HealthAfter, Is.EqualTo(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy));
-    });
-
-    [Test]
-    public void Should_record_the_circuits_state_for_operators() => Assert.Multiple(() =>
-    {
-        Assert.That(_outcome.RecordedDuringOutage, Is.EqualTo("Open"));
-        Assert.That(_outcome.RecordedAfter, Is.EqualTo("Closed"));
-    });
-
-    [Test]
-    public void Should_only_probe_the_api_a_few_times_a_minute_while_it_is_down()
-    {
-        TestContext.Out.WriteLine($"{_outcome.CallsDuringOutage} calls in {_outcome.MinutesObserved:0.0} minutes of outage");
-        Assert.That(_outcome.CallsDuringOutage, Is.LessThanOrEqualTo((long)Math.Ceiling(3 * _outcome.MinutesObserved)));
-    }
+    protected override SandboxFaultOptions Outage => new() { Error503Percent = 100 };
 }
