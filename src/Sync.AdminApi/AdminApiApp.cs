@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Sync.AdminApi.Endpoints;
 using Sync.Messaging.DeadLetters;
+using Sync.Observability;
 using Sync.Storage;
 
 namespace Sync.AdminApi;
@@ -38,6 +39,9 @@ public static class AdminApiApp
         // The description is behind the key like everything else.
         app.MapOpenApi();
         app.MapDeadLetterEndpoints();
+
+        // Prometheus text, behind the key as well: scrape with `authorization: {type: Bearer, credentials_file: …}`.
+        app.MapSyncMetrics();
         return app;
     }
 
@@ -55,6 +59,7 @@ public static class AdminApiApp
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminApiOptions>, AdminApiOptionsValidator>();
 
+        services.AddSyncObservability(configuration, "sync-admin-api");
         services.AddProblemDetails();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

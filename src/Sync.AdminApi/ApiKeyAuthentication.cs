@@ -22,15 +22,17 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
     public const string ScopeClaim = "scope";
+    private const string BearerPrefix = "Bearer ";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(HeaderName, out var values) || values.Count != 1 || string.IsNullOrEmpty(values[0]))
+        var presentedKey = PresentedKey();
+        if (presentedKey is null)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(values[0]!));
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(presentedKey));
         (string Name, AdminApiKey Key)? match = null;
         foreach (var (name, key) in keys.Value.Keys)
         {
@@ -52,10 +54,32 @@ internal sealed class ApiKeyAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 
+    /// <summary>
+    /// The key in <c>X-Api-Key</c>, or else in <c>Authorization: Bearer</c> (how Prometheus's <c>authorization</c>
+    /// scrape setting sends a credential); null when neither holds exactly one non-empty value.
+    /// </summary>
+    private string? PresentedKey()
+    {
+        if (Request.Headers.TryGetValue(HeaderName, out var values))
+        {
+            return values.Count == 1 && !string.IsNullOrEmpty(values[0]) ? values[0] : null;
+        }
+
+        var authorization = Request.Headers.Authorization;
+        if (authorization.Count != 1 || authorization[0] is not { } value
+            || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var token = value[BearerPrefix.Length..].Trim();
+        return token.Length == 0 ? null : token;
+    }
+
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\"";
+        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\", Bearer";
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
@@ -63,7 +87,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             {
                 Status = StatusCodes.Status401Unauthorized,
                 Title = "An API key is required.",
-                Detail = $"Send a valid key in the {HeaderName} header.",
+                Detail = $"Send a valid key in the {HeaderName} header (or as Authorization: Bearer).",
             },
         });
     }

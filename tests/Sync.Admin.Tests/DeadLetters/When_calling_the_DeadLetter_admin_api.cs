@@ -52,8 +52,8 @@ public sealed partial class When_calling_the_DeadLetter_admin_api
     }
 
     [Test]
-    public void Should_map_the_dead_letter_status_and_openapi_routes() =>
-        Assert.That(Routes().Select(r => r.Path), Has.Some.StartsWith("/api/dead-letters").And.Some.EqualTo("/api/status").And.Some.StartsWith("/openapi"));
+    public void Should_map_the_dead_letter_status_openapi_and_metrics_routes() =>
+        Assert.That(Routes().Select(r => r.Path), Has.Some.StartsWith("/api/dead-letters").And.Some.EqualTo("/api/status").And.Some.StartsWith("/openapi").And.Some.EqualTo("/metrics"));
 
     [TestCase(null, TestName = "Should_refuse_a_missing_key_on_every_DeadLetter_admin_route_with_401")]
     [TestCase("wrong-key-0123456789abcdef0123456789abc", TestName = "Should_refuse_a_wrong_key_on_every_DeadLetter_admin_route_with_401")]
@@ -76,6 +76,42 @@ public sealed partial class When_calling_the_DeadLetter_admin_api
 
         Assert.That(answers, Has.Count.GreaterThanOrEqualTo(9));
         Assert.That(answers, Is.All.EndsWith(" 401 application/problem+json"));
+    }
+
+    [Test]
+    public async Task Should_serve_the_DeadLetter_admin_api_metrics_to_a_bearer_key()
+    {
+        using (var warmUp = _server.Client(AdminApiServer.OperatorKey))
+        {
+            using var status = await warmUp.GetAsync("/api/status");
+            Assert.That(status.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        using var client = new HttpClient { BaseAddress = _server.Address };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminApiServer.OperatorKey);
+
+        using var response = await client.GetAsync("/metrics");
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(text, Does.Contain("http_server_request_duration_seconds_count{"));
+            Assert.That(text, Does.Contain("http_route=\"/api/status\""));
+        });
+    }
+
+    [TestCase("Bearer wrong-key-0123456789abcdef0123456789abc", TestName = "Should_refuse_a_wrong_bearer_key_on_the_DeadLetter_admin_api_metrics_with_401")]
+    [TestCase("Basic b3BlcmF0b3I6a2V5", TestName = "Should_refuse_another_scheme_on_the_DeadLetter_admin_api_metrics_with_401")]
+    [TestCase("Bearer ", TestName = "Should_refuse_an_empty_bearer_on_the_DeadLetter_admin_api_metrics_with_401")]
+    public async Task Should_refuse_metrics(string authorization)
+    {
+        using var client = new HttpClient { BaseAddress = _server.Address };
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
+
+        using var response = await client.GetAsync("/metrics");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
 
     [Test]
