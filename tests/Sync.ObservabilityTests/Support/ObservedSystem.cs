@@ -30,8 +30,9 @@ public sealed class ObservedSystem : IAsyncDisposable
 
     private ObservedSystem(
         RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, IHost worker, WebApplication ingress,
-        string sourceSecret, LogLines workerLogs)
+        string sourceSecret, LogLines workerLogs, TcpProxy? ingressBroker)
     {
+        IngressBroker = ingressBroker;
         VirtualHost = vhost;
         Database = database;
         Sandbox = sandbox;
@@ -64,8 +65,12 @@ public sealed class ObservedSystem : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The proxy between the ingress and RabbitMQ, when started with one (cut it to make the ingress spill).</summary>
+    public TcpProxy? IngressBroker { get; }
+
     /// <param name="extra">Settings both hosts get on top of the test's own (e.g. <c>OTEL_*</c>).</param>
-    public static async Task<ObservedSystem> StartAsync(IReadOnlyDictionary<string, string?>? extra = null)
+    /// <param name="ingressBrokerProxy">Whether the ingress reaches RabbitMQ through a <see cref="TcpProxy"/> (the worker does not).</param>
+    public static async Task<ObservedSystem> StartAsync(IReadOnlyDictionary<string, string?>? extra = null, bool ingressBrokerProxy = false)
     {
         var vhost = await RabbitMqTestVirtualHost.CreateAsync();
         var database = await PostgresTestDatabase.CreateAsync();
@@ -116,10 +121,20 @@ public sealed class ObservedSystem : IAsyncDisposable
         await worker.StartAsync();
         await BusReadiness.WaitAsync(worker.Services.GetRequiredService<IBusControl>(), TimeSpan.FromSeconds(60));
 
+        var ingressBroker = ingressBrokerProxy ? TcpProxy.Start(vhost.Host, vhost.Port) : null;
         var ingress = IngressApp.Build([], builder =>
         {
             builder.Configuration.Sources.Clear();
             builder.Configuration.AddInMemoryCollection(common);
+            if (ingressBroker is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Sync:RabbitMq:Host"] = "127.0.0.1",
+                    ["Sync:RabbitMq:Port"] = ingressBroker.Port.ToString(CultureInfo.InvariantCulture),
+                });
+            }
+
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Sync:Ingress:LocationMissRefreshInterval"] = "00:00:00",
@@ -131,7 +146,7 @@ public sealed class ObservedSystem : IAsyncDisposable
             builder.Logging.ClearProviders();
         });
         await ingress.StartAsync();
-        return new ObservedSystem(vhost, database, sandbox, worker, ingress, sourceSecret, workerLogs);
+        return new ObservedSystem(vhost, database, sandbox, worker, ingress, sourceSecret, workerLogs, ingressBroker);
     }
 
     /// <summary>Installs a location through OAuth as the ingress's callback would; its access token lives <paramref name="lifetimeSeconds"/>.</summary>
@@ -182,6 +197,11 @@ public sealed class ObservedSystem : IAsyncDisposable
         Http.Dispose();
         await Ingress.StopAsync();
         await Ingress.DisposeAsync();
+        if (IngressBroker is not null)
+        {
+            await IngressBroker.DisposeAsync();
+        }
+
         await Worker.StopAsync();
         Worker.Dispose();
         await Sandbox.DisposeAsync();
