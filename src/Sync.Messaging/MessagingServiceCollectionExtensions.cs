@@ -65,6 +65,7 @@ public static class MessagingServiceCollectionExtensions
         });
 
         services.TryAddSingleton<IConfirmedPublisher, ConfirmedPublisher>();
+        services.TryAddSingleton<PublisherCircuit>();
         services.TryAddSingleton<WebhookHandoff>();
         return services;
     }

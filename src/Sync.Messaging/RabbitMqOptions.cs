@@ -45,6 +45,17 @@ public sealed class RabbitMqOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// After a publish fails, how long handoffs skip the broker and go straight to the outbox before one of them tries
+    /// the broker again (default 1 second); each failed try doubles the wait up to <see cref="PublishProbeMaxInterval"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan PublishProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between tries of a broker that keeps failing publishes (default 15 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan PublishProbeMaxInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>AMQP heartbeat: how fast a silently dead connection is noticed (default 10 seconds).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
@@ -85,6 +96,13 @@ public sealed class RabbitMqOptions : IValidatableObject
             yield return new ValidationResult(
                 $"{SectionName}:Uri must be an absolute amqp:// or amqps:// URI with a host (e.g. amqp://guest:guest@localhost:5672/).",
                 [nameof(Uri)]);
+        }
+
+        if (PublishProbeMaxInterval < PublishProbeInterval)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:PublishProbeMaxInterval must not be shorter than {SectionName}:PublishProbeInterval.",
+                [nameof(PublishProbeMaxInterval)]);
         }
 
         if (Uri is null && string.IsNullOrWhiteSpace(Host))

@@ -12,10 +12,13 @@ namespace Sync.Messaging;
 /// Hands an accepted webhook over durably: publish with a confirm; if the broker is down or slow, write it to the
 /// database outbox for the relay to publish later; if that fails too, say so (the ingress answers 429 and the sender
 /// retries). The message id is <see cref="DeterministicId.ForWebhook"/> of the source and event id either way.
+/// Once a publish has failed, handoffs go straight to the outbox while one at a time probes the broker
+/// (<see cref="RabbitMqOptions.PublishProbeInterval"/>), so an unreachable broker costs one publish timeout, not one per webhook.
 /// </summary>
 public sealed partial class WebhookHandoff
 {
     private readonly IConfirmedPublisher _publisher;
+    private readonly PublisherCircuit _circuit;
     private readonly IOutboxStore _outbox;
     private readonly IOptions<OutboxOptions> _options;
     private readonly TimeProvider _time;
@@ -23,9 +26,15 @@ public sealed partial class WebhookHandoff
 
     /// <summary>Creates the handoff.</summary>
     public WebhookHandoff(
-        IConfirmedPublisher publisher, IOutboxStore outbox, IOptions<OutboxOptions> options, TimeProvider time, ILogger<WebhookHandoff> logger)
+        IConfirmedPublisher publisher,
+        PublisherCircuit circuit,
+        IOutboxStore outbox,
+        IOptions<OutboxOptions> options,
+        TimeProvider time,
+        ILogger<WebhookHandoff> logger)
     {
         _publisher = publisher;
+        _circuit = circuit;
         _outbox = outbox;
         _options = options;
         _time = time;
@@ -39,14 +48,39 @@ public sealed partial class WebhookHandoff
         ArgumentNullException.ThrowIfNull(message);
         var messageId = DeterministicId.ForWebhook(message.Source, message.EventId);
 
-        try
+        if (_circuit.TryEnter(out var probe))
         {
-            await _publisher.PublishAsync(message, messageId, cancellationToken);
-            return HandoffOutcome.Published;
-        }
-        catch (PublishFailedException ex)
-        {
-            LogPublishFailed(_logger, message.Source, message.EventId, messageId, ex.Message, ex.InnerException?.GetType().Name);
+            var answered = false;
+            try
+            {
+                await _publisher.PublishAsync(message, messageId, cancellationToken);
+                answered = true;
+                if (_circuit.Succeeded(probe) is { } skipped)
+                {
+                    LogBrokerBack(_logger, skipped);
+                }
+
+                return HandoffOutcome.Published;
+            }
+            catch (PublishFailedException ex)
+            {
+                answered = true;
+                if (_circuit.Failed(probe) is { } nextTry)
+                {
+                    LogBrokerDown(_logger, message.Source, message.EventId, messageId, ex.Message, ex.InnerException?.GetType().Name, nextTry.TotalMilliseconds);
+                }
+                else
+                {
+                    LogPublishFailed(_logger, message.Source, message.EventId, messageId, ex.Message, ex.InnerException?.GetType().Name);
+                }
+            }
+            finally
+            {
+                if (!answered)
+                {
+                    _circuit.Abandoned(probe);
+                }
+            }
         }
 
         var timeout = _options.Value.EnqueueTimeout;
@@ -73,9 +107,17 @@ public sealed partial class WebhookHandoff
         }
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,
-        Message = "Publish of {Source} event {EventId} (message {MessageId}) failed, spilling to the outbox: {Reason} ({Cause})")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug,
+        Message = "Publish of {Source} event {EventId} (message {MessageId}) failed while the broker is known to be down, spilling to the outbox: {Reason} ({Cause})")]
     private static partial void LogPublishFailed(ILogger logger, string source, string eventId, Guid messageId, string reason, string? cause);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning,
+        Message = "Publish of {Source} event {EventId} (message {MessageId}) failed: {Reason} ({Cause}). Webhooks go to the outbox without waiting for the broker until a publish succeeds (next try in {NextTryMs} ms)")]
+    private static partial void LogBrokerDown(ILogger logger, string source, string eventId, Guid messageId, string reason, string? cause, double nextTryMs);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information,
+        Message = "The broker takes publishes again; {Skipped} webhooks went straight to the outbox meanwhile (the relay publishes them)")]
+    private static partial void LogBrokerBack(ILogger logger, long skipped);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error,
         Message = "Neither the broker nor the outbox took {Source} event {EventId} (message {MessageId}): {Cause}; the sender is asked to retry")]

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Options;
+
+namespace Sync.Messaging;
+
+/// <summary>
+/// Remembers, in one process, that the broker is not taking publishes, so a webhook does not pay the publish timeout to find out: after
+/// a failed publish the circuit is open and callers spill to the outbox at once. One caller at a time probes: at most
+/// every <see cref="RabbitMqOptions.PublishProbeInterval"/> (doubling after each failed probe up to
+/// <see cref="RabbitMqOptions.PublishProbeMaxInterval"/>) one handoff tries the broker again, and any publish that
+/// succeeds closes the circuit.
+/// </summary>
+public sealed class PublisherCircuit(IOptions<RabbitMqOptions> options, TimeProvider time)
+{
+    private readonly Lock _lock = new();
+    private bool _open;
+    private bool _probing;
+    private DateTimeOffset _nextProbeAt;
+    private TimeSpan _interval;
+    private long _spilledWhileOpen;
+
+    /// <summary>Whether publishes are being skipped now.</summary>
+    public bool IsOpen
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _open;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether this caller should publish: yes while the circuit is closed; while it is open, yes for one caller once
+    /// the probe is due (<paramref name="probe"/> is then true and the caller must report back with
+    /// <see cref="Succeeded"/>, <see cref="Failed"/> or <see cref="Abandoned"/>).
+    /// </summary>
+    public bool TryEnter(out bool probe)
+    {
+        lock (_lock)
+        {
+            probe = false;
+            if (!_open)
+            {
+                return true;
+            }
+
+            if (!_probing && time.GetUtcNow() >= _nextProbeAt)
+            {
+                _probing = true;
+                probe = true;
+                return true;
+            }
+
+            _spilledWhileOpen++;
+            return false;
+        }
+    }
+
+    /// <summary>A publish succeeded. Returns how many handoffs skipped the broker while it was open, or null if it was closed.</summary>
+    public long? Succeeded(bool probe)
+    {
+        lock (_lock)
+        {
+            if (probe)
+            {
+                _probing = false;
+            }
+
+            if (!_open)
+            {
+                return null;
+            }
+
+            _open = false;
+            var skipped = _spilledWhileOpen;
+            _spilledWhileOpen = 0;
+            return skipped;
+        }
+    }
+
+    /// <summary>A publish failed. Returns when the next probe is due if this failure opened the circuit, otherwise null.</summary>
+    public TimeSpan? Failed(bool probe)
+    {
+        lock (_lock)
+        {
+            var settings = options.Value;
+            if (probe)
+            {
+                _probing = false;
+                _interval = TimeSpan.FromTicks(Math.Min(_interval.Ticks * 2, settings.PublishProbeMaxInterval.Ticks));
+                _nextProbeAt = time.GetUtcNow() + _interval;
+                return null;
+            }
+
+            if (_open)
+            {
+                return null;
+            }
+
+            _open = true;
+            _interval = settings.PublishProbeInterval;
+            _nextProbeAt = time.GetUtcNow() + _interval;
+            return _interval;
+        }
+    }
+
+    /// <summary>A probe ended without an answer (the request was cancelled): the next caller may probe.</summary>
+    public void Abandoned(bool probe)
+    {
+        if (!probe)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _probing = false;
+        }
+    }
+}
