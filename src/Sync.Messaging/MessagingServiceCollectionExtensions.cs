@@ -76,6 +76,7 @@ public static class MessagingServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSyncOutboxRelay(this IServiceCollection services)
     {
+        services.TryAddSingleton<PublisherCircuit>();
         services.AddHostedService<OutboxRelay>();
         return services;
     }

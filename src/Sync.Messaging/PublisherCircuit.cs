@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Sync.Messaging;
@@ -9,7 +10,7 @@ namespace Sync.Messaging;
 /// <see cref="RabbitMqOptions.PublishProbeMaxInterval"/>) one handoff tries the broker again, and any publish that
 /// succeeds closes the circuit.
 /// </summary>
-public sealed class PublisherCircuit(IOptions<RabbitMqOptions> options, TimeProvider time)
+public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, TimeProvider time, ILogger<PublisherCircuit> logger)
 {
     private readonly Lock _lock = new();
     private bool _open;
@@ -35,7 +36,9 @@ public sealed class PublisherCircuit(IOptions<RabbitMqOptions> options, TimeProv
     /// the probe is due (<paramref name="probe"/> is then true and the caller must report back with
     /// <see cref="Succeeded"/>, <see cref="Failed"/> or <see cref="Abandoned"/>).
     /// </summary>
-    public bool TryEnter(out bool probe)
+    /// <param name="probe">Whether this caller is the probe.</param>
+    /// <param name="countSkip">Whether a refusal counts as a handoff that skipped the broker (for the log line on closing).</param>
+    public bool TryEnter(out bool probe, bool countSkip = true)
     {
         lock (_lock)
         {
@@ -52,12 +55,19 @@ public sealed class PublisherCircuit(IOptions<RabbitMqOptions> options, TimeProv
                 return true;
             }
 
-            _spilledWhileOpen++;
+            if (countSkip)
+            {
+                _spilledWhileOpen++;
+            }
+
             return false;
         }
     }
 
-    /// <summary>A publish succeeded. Returns how many handoffs skipped the broker while it was open, or null if it was closed.</summary>
+    /// <summary>
+    /// A publish succeeded: closes the circuit (one Information line). Returns how many handoffs skipped the broker
+    /// while it was open, or null if it was closed.
+    /// </summary>
     public long? Succeeded(bool probe)
     {
         lock (_lock)
@@ -75,12 +85,16 @@ public sealed class PublisherCircuit(IOptions<RabbitMqOptions> options, TimeProv
             _open = false;
             var skipped = _spilledWhileOpen;
             _spilledWhileOpen = 0;
+            LogClosed(logger, skipped);
             return skipped;
         }
     }
 
-    /// <summary>A publish failed. Returns when the next probe is due if this failure opened the circuit, otherwise null.</summary>
-    public TimeSpan? Failed(bool probe)
+    /// <summary>
+    /// A publish failed (<paramref name="reason"/> says how): opens the circuit if it was closed (one Warning line).
+    /// Returns when the next probe is due if this failure opened the circuit, otherwise null.
+    /// </summary>
+    public TimeSpan? Failed(bool probe, string reason)
     {
         lock (_lock)
         {
@@ -101,6 +115,7 @@ public sealed class PublisherCircuit(IOptions<RabbitMqOptions> options, TimeProv
             _open = true;
             _interval = settings.PublishProbeInterval;
             _nextProbeAt = time.GetUtcNow() + _interval;
+            LogOpened(logger, reason, _interval.TotalMilliseconds);
             return _interval;
         }
     }
@@ -118,4 +133,12 @@ public sealed class PublisherCircuit(IOptions<RabbitMqOptions> options, TimeProv
             _probing = false;
         }
     }
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning,
+        Message = "The broker is not taking publishes ({Reason}): webhooks go to the outbox without waiting for the broker and the relay pauses, until a publish succeeds (next try in {NextTryMs} ms)")]
+    private static partial void LogOpened(ILogger logger, string reason, double nextTryMs);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information,
+        Message = "The broker takes publishes again; {Skipped} webhooks went straight to the outbox meanwhile (the relay publishes them)")]
+    private static partial void LogClosed(ILogger logger, long skipped);
 }

@@ -55,24 +55,14 @@ public sealed partial class WebhookHandoff
             {
                 await _publisher.PublishAsync(message, messageId, cancellationToken);
                 answered = true;
-                if (_circuit.Succeeded(probe) is { } skipped)
-                {
-                    LogBrokerBack(_logger, skipped);
-                }
-
+                _circuit.Succeeded(probe);
                 return HandoffOutcome.Published;
             }
             catch (PublishFailedException ex)
             {
                 answered = true;
-                if (_circuit.Failed(probe) is { } nextTry)
-                {
-                    LogBrokerDown(_logger, message.Source, message.EventId, messageId, ex.Message, ex.InnerException?.GetType().Name, nextTry.TotalMilliseconds);
-                }
-                else
-                {
-                    LogPublishFailed(_logger, message.Source, message.EventId, messageId, ex.Message, ex.InnerException?.GetType().Name);
-                }
+                LogPublishFailed(_logger, message.Source, message.EventId, messageId, ex.Message, ex.InnerException?.GetType().Name);
+                _circuit.Failed(probe, $"{message.Source} event {message.EventId}: {ex.Message}");
             }
             finally
             {
@@ -108,16 +98,8 @@ public sealed partial class WebhookHandoff
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug,
-        Message = "Publish of {Source} event {EventId} (message {MessageId}) failed while the broker is known to be down, spilling to the outbox: {Reason} ({Cause})")]
+        Message = "Publish of {Source} event {EventId} (message {MessageId}) failed, spilling to the outbox: {Reason} ({Cause})")]
     private static partial void LogPublishFailed(ILogger logger, string source, string eventId, Guid messageId, string reason, string? cause);
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning,
-        Message = "Publish of {Source} event {EventId} (message {MessageId}) failed: {Reason} ({Cause}). Webhooks go to the outbox without waiting for the broker until a publish succeeds (next try in {NextTryMs} ms)")]
-    private static partial void LogBrokerDown(ILogger logger, string source, string eventId, Guid messageId, string reason, string? cause, double nextTryMs);
-
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Information,
-        Message = "The broker takes publishes again; {Skipped} webhooks went straight to the outbox meanwhile (the relay publishes them)")]
-    private static partial void LogBrokerBack(ILogger logger, long skipped);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error,
         Message = "Neither the broker nor the outbox took {Source} event {EventId} (message {MessageId}): {Cause}; the sender is asked to retry")]

@@ -13,12 +13,15 @@ namespace Sync.Messaging.Outbox;
 /// other relays hold), publishes each with its stored message id and a confirm, marks the confirmed ones sent, and
 /// gives failed ones back with an exponential delay. Safe with any number of instances: a row is claimed by one relay
 /// at a time, and if a relay dies mid-batch its lease runs out and another publishes the row again with the same
-/// message id, which consumers recognise as a duplicate. Also purges old sent rows.
+/// message id, which consumers recognise as a duplicate. Also purges old sent rows. Shares the process's
+/// <see cref="PublisherCircuit"/>: while the broker is known to be down the relay claims nothing, trying one row at a
+/// time when a probe is due, so rows do not burn their attempts against a broker that cannot take them.
 /// </summary>
 public sealed partial class OutboxRelay : BackgroundService
 {
     private readonly IOutboxStore _store;
     private readonly IConfirmedPublisher _publisher;
+    private readonly PublisherCircuit _circuit;
     private readonly IOptions<OutboxOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxRelay> _logger;
@@ -27,10 +30,16 @@ public sealed partial class OutboxRelay : BackgroundService
 
     /// <summary>Creates the relay.</summary>
     public OutboxRelay(
-        IOutboxStore store, IConfirmedPublisher publisher, IOptions<OutboxOptions> options, TimeProvider time, ILogger<OutboxRelay> logger)
+        IOutboxStore store,
+        IConfirmedPublisher publisher,
+        PublisherCircuit circuit,
+        IOptions<OutboxOptions> options,
+        TimeProvider time,
+        ILogger<OutboxRelay> logger)
     {
         _store = store;
         _publisher = publisher;
+        _circuit = circuit;
         _options = options;
         _time = time;
         _logger = logger;
@@ -57,10 +66,17 @@ public sealed partial class OutboxRelay : BackgroundService
         {
             try
             {
-                var claimed = await RelayBatchAsync(stoppingToken);
+                if (!_circuit.TryEnter(out var probe, countSkip: false))
+                {
+                    await Task.Delay(options.PollInterval, _time, stoppingToken);
+                    continue;
+                }
+
+                var limit = probe ? 1 : options.BatchSize;
+                var claimed = await RelayBatchAsync(limit, probe, stoppingToken);
                 failures = 0;
                 await PurgeIfDueAsync(stoppingToken);
-                if (claimed < options.BatchSize)
+                if (claimed < limit)
                 {
                     await Task.Delay(options.PollInterval, _time, stoppingToken);
                 }
@@ -87,21 +103,49 @@ public sealed partial class OutboxRelay : BackgroundService
     }
 
     /// <summary>Claims and publishes one batch; returns how many rows were claimed.</summary>
-    public async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
+    public Task<int> RelayBatchAsync(CancellationToken cancellationToken) =>
+        RelayBatchAsync(_options.Value.BatchSize, probe: false, cancellationToken);
+
+    private async Task<int> RelayBatchAsync(int limit, bool probe, CancellationToken cancellationToken)
     {
         var options = _options.Value;
-        var claimed = await _store.ClaimAsync(RelayId, options.BatchSize, options.Lease, cancellationToken);
-        if (claimed.Count == 0)
+        IReadOnlyList<ClaimedOutboxMessage> claimed;
+        (string? Error, bool BrokerFault)[] results;
+        var reported = false;
+        try
         {
-            return 0;
-        }
+            claimed = await _store.ClaimAsync(RelayId, limit, options.Lease, cancellationToken);
+            if (claimed.Count == 0)
+            {
+                return 0;
+            }
 
-        var results = await Task.WhenAll(claimed.Select(row => PublishAsync(row, cancellationToken)));
+            results = await Task.WhenAll(claimed.Select(row => PublishAsync(row, cancellationToken)));
+
+            // Any confirm proves the broker takes publishes; a batch that the broker refused whole says it does not.
+            if (results.Any(r => r.Error is null))
+            {
+                reported = true;
+                _circuit.Succeeded(probe);
+            }
+            else if (results.All(r => r.BrokerFault))
+            {
+                reported = true;
+                _circuit.Failed(probe, $"the outbox relay's {claimed.Count} publishes failed: {results[0].Error}");
+            }
+        }
+        finally
+        {
+            if (!reported)
+            {
+                _circuit.Abandoned(probe);
+            }
+        }
 
         var sent = new List<long>(claimed.Count);
         for (var i = 0; i < claimed.Count; i++)
         {
-            if (results[i] is null)
+            if (results[i].Error is null)
             {
                 sent.Add(claimed[i].Id);
             }
@@ -114,7 +158,7 @@ public sealed partial class OutboxRelay : BackgroundService
 
         for (var i = 0; i < claimed.Count; i++)
         {
-            if (results[i] is { } error)
+            if (results[i].Error is { } error)
             {
                 var row = claimed[i];
                 var delay = options.RetryDelay(row.Attempts); // Attempts counts the earlier failed tries
@@ -127,13 +171,13 @@ public sealed partial class OutboxRelay : BackgroundService
         return claimed.Count;
     }
 
-    // Returns null when published and confirmed, else why not.
-    private async Task<string?> PublishAsync(ClaimedOutboxMessage row, CancellationToken cancellationToken)
+    // Error is null when published and confirmed, else why not; BrokerFault when the broker did not take it.
+    private async Task<(string? Error, bool BrokerFault)> PublishAsync(ClaimedOutboxMessage row, CancellationToken cancellationToken)
     {
         var type = OutboxSerializer.ResolveType(row.MessageType);
         if (type is null)
         {
-            return $"unknown message type '{row.MessageType}'";
+            return ($"unknown message type '{row.MessageType}'", false);
         }
 
         object message;
@@ -143,7 +187,7 @@ public sealed partial class OutboxRelay : BackgroundService
         }
         catch (JsonException ex)
         {
-            return $"body does not fit {row.MessageType}: {ex.Message}";
+            return ($"body does not fit {row.MessageType}: {ex.Message}", false);
         }
 
         // The row's trace goes on: the publish is a child of the work that wrote the row, however long it waited.
@@ -163,12 +207,12 @@ public sealed partial class OutboxRelay : BackgroundService
         try
         {
             await _publisher.PublishAsync(message, type, row.Destination, row.MessageId, headers, cancellationToken);
-            return null;
+            return (null, false);
         }
         catch (PublishFailedException ex)
         {
             span?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            return ex.Message;
+            return (ex.Message, true);
         }
     }
 

@@ -72,7 +72,7 @@ public sealed class When_the_broker_is_known_to_be_down : IngressFixture
     [Order(3)]
     public void Should_say_once_that_webhooks_skip_the_broker() =>
         Assert.That(Ingress.Logs.Lines.Count(l => l.StartsWith("Warning", StringComparison.Ordinal) &&
-                                                   l.Contains("without waiting for the broker", StringComparison.Ordinal)), Is.EqualTo(1));
+                                                   l.Contains("webhooks go to the outbox without waiting for the broker", StringComparison.Ordinal)), Is.EqualTo(1));
 
     [Test]
     [Order(4)]

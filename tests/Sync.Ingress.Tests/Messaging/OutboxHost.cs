@@ -11,13 +11,13 @@ namespace Sync.Ingress.Tests.Messaging;
 /// <summary>A generic host with real storage (its own PostgreSQL database) and messaging (its own virtual host).</summary>
 internal static class OutboxHost
 {
-    public static async Task<IHost> StartAsync(RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, bool relay)
+    public static async Task<IHost> StartAsync(RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, bool relay, int? brokerPort = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Sync:RabbitMq:Host"] = vhost.Host,
-            ["Sync:RabbitMq:Port"] = vhost.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Sync:RabbitMq:Host"] = brokerPort is null ? vhost.Host : "127.0.0.1",
+            ["Sync:RabbitMq:Port"] = (brokerPort ?? vhost.Port).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Sync:RabbitMq:VirtualHost"] = vhost.Name,
             ["Sync:RabbitMq:Username"] = vhost.Username,
             ["Sync:RabbitMq:Password"] = vhost.Password,

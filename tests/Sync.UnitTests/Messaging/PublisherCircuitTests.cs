@@ -11,7 +11,7 @@ public sealed class PublisherCircuitTests
 
     [SetUp]
     public void Create() => _circuit = new PublisherCircuit(
-        Options.Create(new RabbitMqOptions { PublishProbeInterval = TimeSpan.FromSeconds(1), PublishProbeMaxInterval = TimeSpan.FromSeconds(3) }), _time);
+        Options.Create(new RabbitMqOptions { PublishProbeInterval = TimeSpan.FromSeconds(1), PublishProbeMaxInterval = TimeSpan.FromSeconds(3) }), _time, Microsoft.Extensions.Logging.Abstractions.NullLogger<PublisherCircuit>.Instance);
 
     [Test]
     public void Should_let_every_publish_through_while_closed()
@@ -25,7 +25,7 @@ public sealed class PublisherCircuitTests
     public void Should_open_on_the_first_failure_and_skip_the_broker_until_the_probe_is_due()
     {
         Assert.That(_circuit.TryEnter(out var first), Is.True);
-        var nextTry = _circuit.Failed(first);
+        var nextTry = _circuit.Failed(first, "test");
         var skipped = Enumerable.Range(0, 4).Count(_ => !_circuit.TryEnter(out bool _));
         _time.Advance(TimeSpan.FromSeconds(1));
         var probing = _circuit.TryEnter(out var probe);
@@ -45,7 +45,7 @@ public sealed class PublisherCircuitTests
     public void Should_double_the_wait_after_each_failed_probe_up_to_the_longest()
     {
         _circuit.TryEnter(out var first);
-        _circuit.Failed(first);
+        _circuit.Failed(first, "test");
         var waits = new List<double>();
         for (var i = 0; i < 4; i++)
         {
@@ -57,7 +57,7 @@ public sealed class PublisherCircuitTests
             }
 
             waits.Add(waited);
-            Assert.That(_circuit.Failed(true), Is.Null, "a failed probe does not reopen");
+            Assert.That(_circuit.Failed(true, "test"), Is.Null, "a failed probe does not reopen");
         }
 
         Assert.That(waits, Is.EqualTo(new[] { 1.0, 2.0, 3.0, 3.0 }));
@@ -67,7 +67,7 @@ public sealed class PublisherCircuitTests
     public void Should_close_when_a_probe_succeeds_and_say_how_many_skipped_the_broker()
     {
         _circuit.TryEnter(out var first);
-        _circuit.Failed(first);
+        _circuit.Failed(first, "test");
         for (var i = 0; i < 3; i++)
         {
             _circuit.TryEnter(out bool _);
@@ -90,7 +90,7 @@ public sealed class PublisherCircuitTests
     public void Should_let_another_caller_probe_when_a_probe_is_abandoned()
     {
         _circuit.TryEnter(out var first);
-        _circuit.Failed(first);
+        _circuit.Failed(first, "test");
         _time.Advance(TimeSpan.FromSeconds(1));
         _circuit.TryEnter(out var probe);
         _circuit.Abandoned(probe);
