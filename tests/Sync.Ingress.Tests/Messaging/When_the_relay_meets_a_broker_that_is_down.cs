@@ -12,7 +12,7 @@ namespace Sync.Ingress.Tests.Messaging;
 /// <summary>
 /// The relay's broker connection is cut (through a proxy) while rows wait: after the first batch fails the relay
 /// claims nothing but a one-row probe now and then, so rows keep their attempts (retried every 0.1–0.5 s they would
-/// burn dozens each); once the broker is back every row is published once.
+/// burn dozens each); once the broker is back every row is published.
 /// </summary>
 [TestFixture]
 public sealed class When_the_relay_meets_a_broker_that_is_down
@@ -95,6 +95,7 @@ public sealed class When_the_relay_meets_a_broker_that_is_down
 
         var queued = await _queue.DrainAsync();
 
-        Assert.That(queued, Has.Count.EqualTo(Rows));
+        // A publish that timed out may still land, so a row can arrive twice (consumers drop the copy by its id).
+        Assert.That(queued.Select(m => m.MessageId).Distinct().Count(), Is.EqualTo(Rows));
     }
 }
