@@ -106,6 +106,7 @@ public static partial class AdminCli
             installations,
             deadLetters,
             contacts,
+            new ReconcileCommand(session).Build(),
             new MigrateCommand(session).Build(),
             new KeysCommand(session).Build(),
         };

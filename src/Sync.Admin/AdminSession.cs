@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sync.HoopAi;
 using Sync.Messaging.DeadLetters;
+using Sync.Messaging.Reconcile;
 using Sync.Storage;
 
 namespace Sync.Admin;
@@ -59,6 +60,7 @@ internal sealed class AdminSession(AdminConsole console, IConfiguration? overrid
         // The CRM, for contacts export and reconcile: tokens from the installations, the budget shared with the workers.
         services.AddSyncHoopAi(configuration);
         services.AddSyncHoopAiClient();
+        services.AddSyncReconciler(configuration);
 
         // Hosts migrate on start; the CLI changes the schema only when asked to (`sync-admin migrate`).
         services.PostConfigure<StorageOptions>(options => options.MigrateOnStart = false);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Sync.HoopAi.Export;
+using Sync.HoopAi.Api;
 
 namespace Sync.Admin;
 
@@ -7,13 +7,13 @@ namespace Sync.Admin;
 /// Progress of long work on standard error: a bar redrawn in place at a terminal, otherwise a line at each tenth of the
 /// total (or every 10,000 items when the total is unknown), so logs of scripted runs stay short.
 /// </summary>
-internal sealed class ProgressBar(AdminConsole console, string unit) : IProgress<ContactExportProgress>
+internal sealed class ProgressBar(AdminConsole console, string unit) : IProgress<ContactReadProgress>
 {
     private const int Width = 30;
     private long _lastReportedStep = -1;
     private bool _drawn;
 
-    public void Report(ContactExportProgress value) => Report(value.Written, value.Total);
+    public void Report(ContactReadProgress value) => Report(value.Read, value.Total);
 
     public void Report(long done, int? total)
     {

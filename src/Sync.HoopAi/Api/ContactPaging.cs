@@ -123,3 +123,8 @@ public sealed record ContactPagingOptions
         }
     }
 }
+
+/// <summary>How far a reader of a location's contacts is, after each page.</summary>
+/// <param name="Read">Contacts read (or written) so far.</param>
+/// <param name="Total">The API's count of the location's contacts, when it said.</param>
+public readonly record struct ContactReadProgress(long Read, int? Total);

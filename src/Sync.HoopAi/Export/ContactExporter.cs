@@ -12,11 +12,6 @@ namespace Sync.HoopAi.Export;
 /// <param name="BudgetShare">The share of the location's burst budget the export may use (1: as any call).</param>
 public sealed record ContactExportRequest(string LocationId, ContactPagingMode Mode, IReadOnlyList<string> Fields, int PageSize, double BudgetShare = 1.0);
 
-/// <summary>How far an export is: after each page.</summary>
-/// <param name="Written">Contacts in the file so far.</param>
-/// <param name="Total">The API's count of the location's contacts, when it said.</param>
-public readonly record struct ContactExportProgress(long Written, int? Total);
-
 /// <summary>The outcome of an export.</summary>
 /// <param name="Written">Contacts in the file.</param>
 /// <param name="ResumedAfter">When an unfinished export was resumed: the contacts it had written; otherwise null.</param>
@@ -51,7 +46,7 @@ public sealed class ContactExporter(HoopAiClient client)
     /// </summary>
     /// <exception cref="ContactExportMismatchException">An unfinished export of another request is recorded for the file.</exception>
     public async Task<ContactExportResult> ExportAsync(
-        ContactExportRequest request, string outputPath, bool restart, IProgress<ContactExportProgress>? progress, CancellationToken cancellationToken)
+        ContactExportRequest request, string outputPath, bool restart, IProgress<ContactReadProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputPath);
@@ -89,7 +84,7 @@ public sealed class ContactExporter(HoopAiClient client)
         };
         var pages = 0;
         var line = new ArrayBufferWriterStream();
-        progress?.Report(new ContactExportProgress(record.Count, null));
+        progress?.Report(new ContactReadProgress(record.Count, null));
         await foreach (var page in client.ReadContactPagesAsync(request.LocationId, options, cancellationToken))
         {
             pages++;
@@ -106,7 +101,7 @@ public sealed class ContactExporter(HoopAiClient client)
             file.Flush(flushToDisk: true);
             record = record with { Cursor = page.Cursor?.Serialize() ?? record.Cursor, Bytes = file.Position, Count = record.Count + page.Contacts.Count };
             await WriteRecordAsync(cursorPath, record, cancellationToken);
-            progress?.Report(new ContactExportProgress(record.Count, page.Total));
+            progress?.Report(new ContactReadProgress(record.Count, page.Total));
         }
 
         File.Delete(cursorPath);

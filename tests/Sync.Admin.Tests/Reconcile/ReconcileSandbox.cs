@@ -72,16 +72,17 @@ internal sealed class ReconcileSandbox : IAsyncDisposable
     }
 
     /// <summary>Creates contacts directly in the sandbox (its seed route: no API call, no budget), in batches.</summary>
-    public async Task<IReadOnlyList<string>> SeedAsync(int count, string prefix, string? locationId = null)
+    /// <remarks>Contact i gets the email <c>{prefix}{i}@example.com</c> and the phone <c>+1{phoneBase + i}</c>.</remarks>
+    public async Task<IReadOnlyList<string>> SeedAsync(int count, string prefix, long phoneBase = 5_550_000_000)
     {
         using var http = new HttpClient { BaseAddress = Sandbox.BaseAddress };
         var ids = new List<string>(count);
         for (var start = 0; start < count; start += 2000)
         {
             var batch = Enumerable.Range(start, Math.Min(2000, count - start))
-                .Select(i => new { email = $"{prefix}{i}@example.com", phone = $"+1555{i:D7}", firstName = $"First{i}", lastName = $"Last{i}" })
+                .Select(i => new { email = $"{prefix}{i}@example.com", phone = $"+1{phoneBase + i}", firstName = $"First{i}", lastName = $"Last{i}" })
                 .ToArray();
-            using var response = await http.PostAsJsonAsync($"_sandbox/locations/{locationId ?? LocationId}/contacts", new { contacts = batch });
+            using var response = await http.PostAsJsonAsync($"_sandbox/locations/{LocationId}/contacts", new { contacts = batch });
             response.EnsureSuccessStatusCode();
             var body = await response.Content.ReadFromJsonAsync<JsonElement>();
             ids.AddRange(body.GetProperty("ids").EnumerateArray().Select(e => e.GetString()!));
@@ -100,6 +101,16 @@ internal sealed class ReconcileSandbox : IAsyncDisposable
 
     /// <summary>Runs <c>sync-admin</c> in-process with <see cref="Settings"/>.</summary>
     public Task<CliResult> RunAsync(params string[] args) => AdminTestDatabase.RunWithSettingsAsync(Settings, "", args);
+
+    /// <summary>Runs <c>sync-admin</c> in-process as if its output were a terminal (tables and progress bars, not JSON).</summary>
+    public async Task<CliResult> RunAtTerminalAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var console = new AdminConsole(new StringReader(""), stdout, stderr, isInteractive: false, outputIsTerminal: true);
+        var exitCode = await AdminCli.RunAsync(args, console, new ConfigurationBuilder().AddInMemoryCollection(Settings).Build());
+        return new CliResult(exitCode, stdout.ToString(), stderr.ToString());
+    }
 
     public async ValueTask DisposeAsync()
     {
