@@ -14,7 +14,11 @@ internal sealed class ReconcileCommand(AdminSession session)
 {
     private const int ShownPerList = 20;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private readonly Option<string> _location = AdminOptions.Location("The location whose contact index is rebuilt.");
     private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Say what would change; change nothing." };

@@ -38,6 +38,9 @@ public sealed class ContactExporter(HoopAiClient client)
 
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
+    // Values as the API sent them (a phone's "+" stays "+"), one line each.
+    private static readonly JsonWriterOptions LineOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The resume record of an export to <paramref name="outputPath"/>.</summary>
     public static string CursorPath(string outputPath) => outputPath + CursorSuffix;
 
@@ -110,7 +113,7 @@ public sealed class ContactExporter(HoopAiClient client)
 
     private static void WriteContact(Stream output, JsonElement contact, HashSet<string>? fields)
     {
-        using var writer = new Utf8JsonWriter(output);
+        using var writer = new Utf8JsonWriter(output, LineOptions);
         writer.WriteStartObject();
         foreach (var property in contact.EnumerateObject())
         {
