@@ -125,10 +125,11 @@ public sealed partial class ContactReconciler(
             .Where(k => k.Key.Kind != ContactKeyKind.ExternalId && existing.Contains(k.ContactId) && !wanted.ContainsKey(k.Key) && k.UpdatedAt < before)
             .Select(k => new ContactKeyEntry(k.Key, k.ContactId))
             .ToList();
+        var keyed = keys.Select(k => k.ContactId).ToHashSet(StringComparer.Ordinal);
         var gone = keys.GroupBy(k => k.ContactId, StringComparer.Ordinal)
             .Where(g => !existing.Contains(g.Key) && g.All(k => k.UpdatedAt < before))
             .Select(g => g.Key)
-            .Concat(versions.Where(v => !existing.Contains(v.ContactId) && v.LastOccurredAt < before && !keys.Any(k => k.ContactId == v.ContactId)).Select(v => v.ContactId))
+            .Concat(versions.Where(v => !existing.Contains(v.ContactId) && v.LastOccurredAt < before && !keyed.Contains(v.ContactId)).Select(v => v.ContactId))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();
