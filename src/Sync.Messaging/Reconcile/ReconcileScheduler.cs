@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace Sync.Messaging.Reconcile;
 /// free, one after another. Any number of workers may run it: the lease lets one of them at a time run a location.
 /// </summary>
 public sealed partial class ReconcileScheduler(
-    ContactReconciler reconciler,
+    IServiceProvider services,
     IInstallationStore installations,
     IOptions<ReconcileOptions> options,
     TimeProvider time,
@@ -64,6 +65,7 @@ public sealed partial class ReconcileScheduler(
         IEnumerable<string> locations = settings.Locations.Count > 0
             ? settings.Locations
             : (await installations.ListAsync(cancellationToken)).Where(i => i.Status == InstallationStatus.Active).Select(i => i.LocationId);
+        var reconciler = services.GetRequiredService<ContactReconciler>();
         var ran = 0;
         foreach (var location in locations)
         {

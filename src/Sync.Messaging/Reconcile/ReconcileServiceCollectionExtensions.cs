@@ -19,7 +19,8 @@ public static class ReconcileServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ContactReconciler>();
+        // Transient like the typed HttpClient it uses, so a long-lived scheduler does not pin one handler forever.
+        services.TryAddTransient<ContactReconciler>();
         return services;
     }
 
