@@ -94,12 +94,19 @@ public static partial class AdminCli
             new DeadLetterStatusCommand(session).Build(),
         };
 
+        var contacts = new Command("contacts", "A location's contacts in the CRM.")
+        {
+            new ExportContactsCommand(session).Build(),
+        };
+
         return new RootCommand("sync-admin: operate a Sync deployment (installations, dead letters, database migrations, token keys).")
         {
             session.ConfigOption,
             session.VerboseOption,
             installations,
             deadLetters,
+            contacts,
+            new ReconcileCommand(session).Build(),
             new MigrateCommand(session).Build(),
             new KeysCommand(session).Build(),
         };

@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Sync.HoopAi;
 using Sync.Messaging.DeadLetters;
+using Sync.Messaging.Reconcile;
 using Sync.Storage;
 
 namespace Sync.Admin;
@@ -54,6 +56,11 @@ internal sealed class AdminSession(AdminConsole console, IConfiguration? overrid
         var services = new ServiceCollection();
         services.AddSyncStorage(configuration);
         services.AddSyncDeadLetterOperations(configuration);
+
+        // The CRM, for contacts export and reconcile: tokens from the installations, the budget shared with the workers.
+        services.AddSyncHoopAi(configuration);
+        services.AddSyncHoopAiClient();
+        services.AddSyncReconciler(configuration);
 
         // Hosts migrate on start; the CLI changes the schema only when asked to (`sync-admin migrate`).
         services.PostConfigure<StorageOptions>(options => options.MigrateOnStart = false);

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.Data.SqlClient;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Sync.Core;
 using Sync.Storage;
 
 namespace Sync.Admin;
@@ -40,6 +41,8 @@ internal static class ErrorReport
             (AdminExitCodes.RuntimeFailure, $"migration failed: {migration.Message}"),
         DbException db when IsSchemaMissing(db) =>
             (AdminExitCodes.RuntimeFailure, $"the database schema is missing or out of date ({DatabaseMessage(db)}): run `sync-admin migrate` first."),
+        SyncFailureException api =>
+            (AdminExitCodes.RuntimeFailure, $"the CRM call failed ({api.Kind}): {api.Message}"),
         _ when Has<SocketException>(exception) =>
             (AdminExitCodes.RuntimeFailure, $"cannot reach the database: {WithCauses(exception)}"),
         _ when Has<TimeoutException>(exception) =>

@@ -5,6 +5,7 @@ using Sync.HoopAi;
 using Sync.Messaging.Circuits;
 using Sync.Messaging.Consumers;
 using Sync.Messaging.DeadLetters;
+using Sync.Messaging.Reconcile;
 using Sync.Messaging.Redelivery;
 using Sync.Storage;
 
@@ -42,6 +43,9 @@ public static class WorkerServiceCollectionExtensions
         });
         services.AddSyncOutboxRelay();
         services.AddSyncDeadLetterCollector(configuration);
+
+        // Rebuilding the contact index from the CRM on a schedule (off unless Sync:Reconcile:Enabled).
+        services.AddSyncReconcileSchedule(configuration);
 
         // The kill switch: work queues pause while the API's circuit is open, and the worker's health shows it.
         services.AddSingleton<ApiCircuitSupervisor>();

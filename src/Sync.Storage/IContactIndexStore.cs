@@ -59,7 +59,39 @@ public interface IContactIndexStore
 
     /// <summary>Forgets a whole location (uninstall). Returns the rows removed.</summary>
     Task<int> DeleteLocationAsync(IUnitOfWork unitOfWork, string locationId, CancellationToken cancellationToken);
+
+    /// <summary>Every key of a location, with the contact it points at and when it was written (ordered by contact).</summary>
+    Task<IReadOnlyList<IndexedContactKey>> ListKeysAsync(string locationId, CancellationToken cancellationToken);
+
+    /// <summary>Every contact of a location with a freshness record, and the time recorded for it.</summary>
+    Task<IReadOnlyList<ContactVersion>> ListContactVersionsAsync(string locationId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes these exact entries (key and contact), except those written at or after <paramref name="writtenBefore"/>
+    /// (live traffic wrote them since the caller looked). Returns the rows removed.
+    /// </summary>
+    Task<int> DeleteKeysAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<ContactKeyEntry> entries, DateTimeOffset writtenBefore, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Forgets contacts that no longer exist: their keys written before <paramref name="writtenBefore"/>, and the freshness
+    /// records (contact and tags) of those no key points at afterwards, the contact's one only when recorded before
+    /// <paramref name="writtenBefore"/>. A contact live traffic wrote a key for since then stays whole. Returns the rows removed.
+    /// </summary>
+    Task<int> DeleteContactsAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<string> contactIds, DateTimeOffset writtenBefore, CancellationToken cancellationToken);
 }
+
+/// <summary>A key of the contact index as stored.</summary>
+/// <param name="Key">The key.</param>
+/// <param name="ContactId">The contact it points at.</param>
+/// <param name="UpdatedAt">When it was last written.</param>
+public sealed record IndexedContactKey(ContactKey Key, string ContactId, DateTimeOffset UpdatedAt);
+
+/// <summary>A contact's freshness record: the time of the last event applied to it.</summary>
+/// <param name="ContactId">The contact.</param>
+/// <param name="LastOccurredAt">The time recorded.</param>
+public sealed record ContactVersion(string ContactId, DateTimeOffset LastOccurredAt);
 
 /// <summary>The kinds of key a contact is matched by.</summary>
 public enum ContactKeyKind

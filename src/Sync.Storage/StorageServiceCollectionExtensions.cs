@@ -54,6 +54,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IContactIndexStore>(sp => ForProvider<IContactIndexStore, SqlServerContactIndexStore, PostgreSqlContactIndexStore>(sp));
         services.TryAddSingleton<IDeadLetterStore>(sp => ForProvider<IDeadLetterStore, SqlServerDeadLetterStore, PostgreSqlDeadLetterStore>(sp));
         services.TryAddSingleton<IRateLimitStore>(sp => ForProvider<IRateLimitStore, SqlServerRateLimitStore, PostgreSqlRateLimitStore>(sp));
+        services.TryAddSingleton<IReconcileRunStore>(sp => ForProvider<IReconcileRunStore, SqlServerReconcileRunStore, PostgreSqlReconcileRunStore>(sp));
         services.TryAddSingleton<ICircuitStateStore>(sp => ForProvider<ICircuitStateStore, SqlServerCircuitStateStore, PostgreSqlCircuitStateStore>(sp));
         services.TryAddSingleton<IOperationalStatusReader>(sp =>
             ForProvider<IOperationalStatusReader, SqlServerOperationalStatusReader, PostgreSqlOperationalStatusReader>(sp));

@@ -31,6 +31,7 @@ public sealed partial class HoopAiClient
     public static IReadOnlyList<string> RouteTemplates { get; } =
     [
         "/contacts/upsert", "/contacts/{id}", "/contacts/search/duplicate", "/contacts/bulk/tags/update/add", "/contacts/bulk/tags/update/remove",
+        "/contacts/search", "/contacts/",
     ];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -215,14 +216,19 @@ public sealed partial class HoopAiClient
     private Task<T?> SendAsync<T>(
         HttpMethod method, string path, string route, string locationId, object? body, bool notFoundIsNull,
         CancellationToken cancellationToken) =>
+        SendAsync<T>(method, path, route, locationId, body, notFoundIsNull, 1.0, cancellationToken);
+
+    private Task<T?> SendAsync<T>(
+        HttpMethod method, string path, string route, string locationId, object? body, bool notFoundIsNull, double budgetShare,
+        CancellationToken cancellationToken) =>
         _transientRetry.ExecuteAsync(
-            static (state, token) => new ValueTask<T?>(state.client.SendOnceAsync<T>(state.method, state.path, state.route, state.locationId, state.body, state.notFoundIsNull, probe: false, state.attempts, token)),
-            (client: this, method, path, route, locationId, body, notFoundIsNull, attempts: new System.Runtime.CompilerServices.StrongBox<int>()),
+            static (state, token) => new ValueTask<T?>(state.client.SendOnceAsync<T>(state.method, state.path, state.route, state.locationId, state.body, state.notFoundIsNull, probe: false, state.attempts, token, state.budgetShare)),
+            (client: this, method, path, route, locationId, body, notFoundIsNull, budgetShare, attempts: new System.Runtime.CompilerServices.StrongBox<int>()),
             cancellationToken).AsTask();
 
     private async Task<T?> SendOnceAsync<T>(
         HttpMethod method, string path, string route, string locationId, object? body, bool notFoundIsNull, bool probe,
-        System.Runtime.CompilerServices.StrongBox<int> attempts, CancellationToken cancellationToken)
+        System.Runtime.CompilerServices.StrongBox<int> attempts, CancellationToken cancellationToken, double budgetShare = 1.0)
     {
         // attempts counts every request of one logical call: the brief transient retries and a renewal after a 401.
         if (!probe)
@@ -235,7 +241,15 @@ public sealed partial class HoopAiClient
         for (var renewed = false; ; renewed = true)
         {
             var attempt = ++attempts.Value;
-            await _limiter.AcquireAsync(locationId, cancellationToken);
+            if (budgetShare < 1)
+            {
+                await _limiter.AcquireAsync(locationId, budgetShare, cancellationToken);
+            }
+            else
+            {
+                await _limiter.AcquireAsync(locationId, cancellationToken);
+            }
+
             using var request = new HttpRequestMessage(method, path);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             request.Headers.Add("Version", _options.ApiVersion);

@@ -10,6 +10,15 @@ public interface IApiRateLimiter
     /// </exception>
     ValueTask AcquireAsync(string locationId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes one call for a background reader that may use only <paramref name="budgetShare"/> (above 0, below 1) of the
+    /// location's burst budget, leaving the rest to live traffic: it waits until the calls already scheduled for the
+    /// location (by every process) fill less than that share of one burst interval, and paces its own calls to that share
+    /// of the limit. It waits for the burst schedule rather than failing; a used-up daily budget still fails as
+    /// <see cref="Core.FailureKind.Throttled"/>.
+    /// </summary>
+    ValueTask AcquireAsync(string locationId, double budgetShare, CancellationToken cancellationToken);
+
     /// <summary>Learns from a response's rate-limit headers (the API announces the limits in force).</summary>
     void Observe(string locationId, RateLimitSnapshot snapshot);
 

@@ -28,6 +28,7 @@ public sealed partial class SharedRateLimiter(
     private readonly ConcurrentDictionary<string, RateLimitObservation> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _headerlessStreak = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _dailyReported = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _backgroundNext = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public async ValueTask AcquireAsync(string locationId, CancellationToken cancellationToken)
@@ -39,13 +40,7 @@ public sealed partial class SharedRateLimiter(
         }
 
         var budget = Budget(settings);
-        if (_pending.TryRemove(locationId, out var observed) && observed.DailyUsed is not null &&
-            observed.At - budget.DailyWindowStart(observed.At) < settings.Timeout)
-        {
-            // An answer read this soon after a daily reset may be to a call made before it: its count is not this window's.
-            observed = observed with { DailyUsed = null };
-        }
-
+        var observed = TakeObservation(locationId, budget, settings);
         var reservation = await store.ReserveAsync(settings.AppId, locationId, budget, observed, cancellationToken);
         if (!reservation.Granted)
         {
@@ -70,6 +65,65 @@ public sealed partial class SharedRateLimiter(
         if (reservation.Wait > TimeSpan.Zero)
         {
             await Task.Delay(reservation.Wait, time, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The schedule spaces calls <c>interval / max</c> apart, so how far its next free slot lies ahead is how much of the
+    /// coming interval's budget is already taken: a slot <c>share × interval</c> away means <c>share</c> of the limit is
+    /// spoken for. The background call therefore reserves with that as its longest wait (instead of
+    /// <see cref="HoopAiOptions.RateLimitMaxWait"/>), and when refused waits in-process and asks again; after a granted call
+    /// it leaves <c>interval / (max × share)</c> before its next one, so alone it takes at most that share too.
+    /// </remarks>
+    public async ValueTask AcquireAsync(string locationId, double budgetShare, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(budgetShare);
+        var settings = options.Value;
+        if (budgetShare >= 1 || !settings.RateLimitEnabled)
+        {
+            await AcquireAsync(locationId, cancellationToken);
+            return;
+        }
+
+        var (max, interval) = _learned.TryGetValue(locationId, out var learned) && learned.Max > 0
+            ? learned
+            : (settings.RateLimitMax, settings.RateLimitInterval);
+        var spacing = interval / max;
+        var ownGap = spacing / budgetShare;
+        var window = interval * budgetShare;
+        if (_backgroundNext.TryGetValue(locationId, out var next) && next > time.GetUtcNow())
+        {
+            await Task.Delay(next - time.GetUtcNow(), time, cancellationToken);
+        }
+
+        var budget = Budget(settings) with { MaxWait = window < settings.RateLimitMaxWait ? window : settings.RateLimitMaxWait };
+        while (true)
+        {
+            var observed = TakeObservation(locationId, budget, settings);
+            var reservation = await store.ReserveAsync(settings.AppId, locationId, budget, observed, cancellationToken);
+            if (reservation.Granted)
+            {
+                _backgroundNext[locationId] = time.GetUtcNow() + reservation.Wait + ownGap;
+                if (reservation.Wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(reservation.Wait, time, cancellationToken);
+                }
+
+                return;
+            }
+
+            if (reservation.DailyLimitReached)
+            {
+                throw new SyncFailureException(FailureKind.Throttled,
+                    $"Location {locationId} has used up its daily API budget; the background reader waits {reservation.Wait} for the daily reset.", reservation.Wait);
+            }
+
+            // Busy with other calls: wait until what is scheduled fits the share again.
+            var wait = reservation.Wait - budget.MaxWait;
+            wait = wait < spacing ? spacing : wait > interval ? interval : wait;
+            LogBackgroundWaits(locationId, wait, budgetShare);
+            await Task.Delay(wait, time, cancellationToken);
         }
     }
 
@@ -146,6 +200,18 @@ public sealed partial class SharedRateLimiter(
         return wait;
     }
 
+    private RateLimitObservation? TakeObservation(string locationId, RateLimitBudget budget, HoopAiOptions settings)
+    {
+        if (_pending.TryRemove(locationId, out var observed) && observed.DailyUsed is not null &&
+            observed.At - budget.DailyWindowStart(observed.At) < settings.Timeout)
+        {
+            // An answer read this soon after a daily reset may be to a call made before it: its count is not this window's.
+            observed = observed with { DailyUsed = null };
+        }
+
+        return observed;
+    }
+
     private static RateLimitBudget Budget(HoopAiOptions settings) => new(
         settings.RateLimitMax, settings.RateLimitInterval, settings.RateLimitHeadroom,
         settings.RateLimitDaily, settings.RateLimitDailyWindow, settings.RateLimitMaxWait);
@@ -162,4 +228,8 @@ public sealed partial class SharedRateLimiter(
     [LoggerMessage(EventId = 3204, Level = LogLevel.Warning,
         Message = "Location {LocationId} has used up its daily API budget; its work waits {Wait} for the daily reset")]
     private partial void LogDailyLimitReached(string locationId, TimeSpan wait);
+
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Debug,
+        Message = "Location {LocationId}: live calls fill more than the background share {Share:P0} of the budget; the background reader waits {Wait}")]
+    private partial void LogBackgroundWaits(string locationId, TimeSpan wait, double share);
 }

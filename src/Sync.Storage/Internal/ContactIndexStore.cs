@@ -117,6 +117,62 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
             sql.DeleteLocation, new { LocationId = locationId }, unitOfWork, cancellationToken));
     }
 
+    public async Task<IReadOnlyList<IndexedContactKey>> ListKeysAsync(string locationId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        await using var connection = await Database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<KeyRow>(Database.Command(
+            sql.KeysOfLocation, new { LocationId = locationId }, transaction: null, cancellationToken));
+        return rows.Select(r => new IndexedContactKey(ToEntry(r).Key, r.ContactId, r.UpdatedAt)).ToList();
+    }
+
+    public async Task<IReadOnlyList<ContactVersion>> ListContactVersionsAsync(string locationId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        await using var connection = await Database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<VersionRow>(Database.Command(
+            sql.VersionsOfLocation, new { LocationId = locationId }, transaction: null, cancellationToken));
+        return rows.Select(r => new ContactVersion(r.ContactId, r.LastOccurredAt)).ToList();
+    }
+
+    public async Task<int> DeleteKeysAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<ContactKeyEntry> entries, DateTimeOffset writtenBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentNullException.ThrowIfNull(entries);
+        var removed = 0;
+        foreach (var chunk in entries.Select(e => (Kind: DbValues.ToDb(e.Key.Kind), e.Key.Value, e.ContactId)).Distinct().Chunk(ChunkSize))
+        {
+            removed += await unitOfWork.Connection.ExecuteAsync(Database.Command(
+                sql.DeleteKeys, DeleteKeysParameters(locationId, chunk, DbValues.Utc(writtenBefore)), unitOfWork, cancellationToken));
+        }
+
+        return removed;
+    }
+
+    public async Task<int> DeleteContactsAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<string> contactIds, DateTimeOffset writtenBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentNullException.ThrowIfNull(contactIds);
+        var removed = 0;
+        foreach (var chunk in contactIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Chunk(ChunkSize))
+        {
+            removed += await unitOfWork.Connection.ExecuteAsync(Database.Command(
+                sql.DeleteContacts, DeleteContactsParameters(locationId, chunk, DbValues.Utc(writtenBefore)), unitOfWork, cancellationToken));
+        }
+
+        return removed;
+    }
+
+    /// <summary>The parameters of the delete-keys statement: LocationId, Before and the (kind, value, contact) rows.</summary>
+    protected abstract object DeleteKeysParameters(string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset before);
+
+    /// <summary>The parameters of the delete-contacts statement: LocationId, Before and the contact ids.</summary>
+    protected abstract object DeleteContactsParameters(string locationId, IReadOnlyList<string> contactIds, DateTimeOffset before);
+
     /// <summary>Writes keys already de-duplicated and sorted by (kind, value).</summary>
     protected abstract Task UpsertSortedKeysAsync(
         IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken);
@@ -134,10 +190,24 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
     private static ContactKeyEntry ToEntry(KeyRow row) =>
         new(ContactKey.Create(DbValues.ContactKeyKindFromDb(row.Kind), row.Value), row.ContactId);
 
-    internal sealed record Statements(string FindOne, string FindMany, string KeysOfContact, string DeleteContact, string DeleteLocation);
+    internal sealed record Statements(
+        string FindOne, string FindMany, string KeysOfContact, string DeleteContact, string DeleteLocation,
+        string KeysOfLocation, string VersionsOfLocation, string DeleteKeys, string DeleteContacts);
+
+    // Rows per statement of a bulk delete: well within either provider's parameter and plan limits.
+    private const int ChunkSize = 1000;
+
+    private sealed class VersionRow
+    {
+        public string ContactId { get; set; } = "";
+
+        public DateTimeOffset LastOccurredAt { get; set; }
+    }
 
     private sealed class KeyRow
     {
+        public DateTimeOffset UpdatedAt { get; set; }
+
         public string Kind { get; set; } = "";
 
         public string Value { get; set; } = "";
@@ -151,8 +221,23 @@ internal sealed class SqlServerContactIndexStore(StorageDatabase database, TimeP
     SqlServerStatements.ContactKeysFindMany,
     SqlServerStatements.ContactKeysOfContact,
     SqlServerStatements.ContactDelete,
-    SqlServerStatements.ContactIndexDeleteLocation))
+    SqlServerStatements.ContactIndexDeleteLocation,
+    SqlServerStatements.ContactKeysOfLocation,
+    SqlServerStatements.ContactVersionsOfLocation,
+    SqlServerStatements.ContactKeysDeleteMany,
+    SqlServerStatements.ContactsDeleteMany))
 {
+    protected override object DeleteKeysParameters(string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset before) =>
+        new
+        {
+            LocationId = locationId,
+            Before = before,
+            Keys = JsonSerializer.Serialize(keys.Select(k => new { kind = k.Kind, value = k.Value, contactId = k.ContactId })),
+        };
+
+    protected override object DeleteContactsParameters(string locationId, IReadOnlyList<string> contactIds, DateTimeOffset before) =>
+        new { LocationId = locationId, Before = before, ContactIds = JsonSerializer.Serialize(contactIds) };
+
     protected override async Task UpsertSortedKeysAsync(
         IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -199,8 +284,25 @@ internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, Time
     PostgreSqlStatements.ContactKeysFindMany,
     PostgreSqlStatements.ContactKeysOfContact,
     PostgreSqlStatements.ContactDelete,
-    PostgreSqlStatements.ContactIndexDeleteLocation))
+    PostgreSqlStatements.ContactIndexDeleteLocation,
+    PostgreSqlStatements.ContactKeysOfLocation,
+    PostgreSqlStatements.ContactVersionsOfLocation,
+    PostgreSqlStatements.ContactKeysDeleteMany,
+    PostgreSqlStatements.ContactsDeleteMany))
 {
+    protected override object DeleteKeysParameters(string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset before) =>
+        new
+        {
+            LocationId = locationId,
+            Before = before,
+            Kinds = keys.Select(k => k.Kind).ToArray(),
+            Values = keys.Select(k => k.Value).ToArray(),
+            ContactIds = keys.Select(k => k.ContactId).ToArray(),
+        };
+
+    protected override object DeleteContactsParameters(string locationId, IReadOnlyList<string> contactIds, DateTimeOffset before) =>
+        new { LocationId = locationId, Before = before, ContactIds = contactIds.ToArray() };
+
     protected override Task UpsertSortedKeysAsync(
         IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken) =>
         unitOfWork.Connection.ExecuteAsync(Database.Command(

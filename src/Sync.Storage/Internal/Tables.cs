@@ -19,6 +19,7 @@ internal static class Tables
     public const string DeadLetterAudit = Schema + ".dead_letter_audit";
     public const string RateLimits = Schema + ".rate_limits";
     public const string CircuitStates = Schema + ".circuit_states";
+    public const string ReconcileRuns = Schema + ".reconcile_runs";
 
     /// <summary>Every table the migrations create, journal excluded, unqualified.</summary>
     public static readonly IReadOnlyList<string> All =
@@ -26,6 +27,7 @@ internal static class Tables
         Unqualified(Inbox), Unqualified(Outbox), Unqualified(Installations), Unqualified(ContactKeys),
         Unqualified(ContactVersions), Unqualified(ContactTagVersions), Unqualified(DeadLetters),
         Unqualified(DeadLetterAudit), Unqualified(RateLimits), Unqualified(CircuitStates),
+        Unqualified(ReconcileRuns),
     ];
 
     private static string Unqualified(string table) => table[(Schema.Length + 1)..];
