@@ -88,6 +88,13 @@ public sealed class HoopAiOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan RateLimitMaxWait { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a location's custom field definitions are kept before they are read again (default 10 minutes). A key
+    /// not among them is looked up once more at once, whatever the age.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CustomFieldsCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>True when both client credentials are configured.</summary>
     public bool HasClientCredentials => ClientId.Length > 0 && ClientSecret.Length > 0;
 
