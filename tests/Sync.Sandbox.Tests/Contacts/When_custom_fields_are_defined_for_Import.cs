@@ -76,7 +76,7 @@ public sealed class When_custom_fields_are_defined_for_Import
             customFields = new object[] { new { id = colourId, field_value = "blue" }, new { key = "contact.score", field_value = 7 } },
         });
 
-        var stored = _api.State.Contacts.Find(id)!.ToView().CustomFields;
+        var stored = _api.State.Contacts.Find(id)!.CustomFields;
         Assert.That(stored.Select(f => (f.Id, f.Value.ToString())), Is.EquivalentTo(new[] { (colourId, "blue"), (scoreId, "7") }));
     }
 
