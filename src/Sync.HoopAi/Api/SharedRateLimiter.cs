@@ -24,6 +24,10 @@ public sealed partial class SharedRateLimiter(
 {
     private static readonly TimeSpan FirstHeaderlessWait = TimeSpan.FromSeconds(1);
 
+    // A held slot that has passed by more than this is dropped and a new one reserved: calls made late for their
+    // slots would crowd a sliding window beyond the limit.
+    private static readonly TimeSpan LateSlotTolerance = TimeSpan.FromMilliseconds(20);
+
     private readonly ConcurrentDictionary<string, (int Max, TimeSpan Interval)> _learned = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RateLimitObservation> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _headerlessStreak = new(StringComparer.Ordinal);
@@ -47,7 +51,7 @@ public sealed partial class SharedRateLimiter(
         }
 
         var now = time.GetUtcNow();
-        if (ApiSlotScope.TryTake(locationId, now, settings.RateLimitInterval, out var held))
+        if (ApiSlotScope.TryTake(locationId, now, LateSlotTolerance, out var held))
         {
             if (held > now)
             {
