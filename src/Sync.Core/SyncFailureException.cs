@@ -39,6 +39,12 @@ public class SyncFailureException : Exception
     /// <summary>How long to wait before trying again, when the failure says so.</summary>
     public TimeSpan? RetryAfter { get; }
 
+    /// <summary>
+    /// For <see cref="FailureKind.Throttled"/>: a slot of the location's schedule reserved for the message, which it
+    /// waits for in the queue and then calls in without reserving again.
+    /// </summary>
+    public ApiSlot? ReservedSlot { get; init; }
+
     /// <summary>The HTTP status of the API answer that failed, when the failure came from one.</summary>
     public int? HttpStatus { get; init; }
 

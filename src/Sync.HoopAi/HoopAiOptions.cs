@@ -82,11 +82,27 @@ public sealed class HoopAiOptions : IValidatableObject
     public double RateLimitHeadroom { get; set; } = 0.02;
 
     /// <summary>
-    /// The longest a call waits for its slot (default 5 seconds); a longer wait gives the message back to the queue's
-    /// wait tiers instead of holding a consumer.
+    /// The longest a call waits in the consumer for its slot of the shared schedule (default 1 second). A slot further
+    /// away is reserved and the message waits for it in the queue's wait tiers (see <see cref="RateLimitSlotHorizon"/>),
+    /// so a busy location does not hold consumers other locations need.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
-    public TimeSpan RateLimitMaxWait { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RateLimitMaxWait { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How far ahead a call may reserve its slot of the location's schedule and wait for it in the queue (default 15
+    /// minutes); a location whose schedule is full beyond it is refused, and its message asks again later. At most
+    /// <see cref="RateLimitMaxWait"/> turns reserving ahead off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RateLimitSlotHorizon { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How long a location's custom field definitions are kept before they are read again (default 10 minutes). A key
+    /// not among them is looked up once more at once, whatever the age.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CustomFieldsCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>True when both client credentials are configured.</summary>
     public bool HasClientCredentials => ClientId.Length > 0 && ClientSecret.Length > 0;

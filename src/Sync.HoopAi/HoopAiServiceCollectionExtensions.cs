@@ -49,6 +49,7 @@ public static class HoopAiServiceCollectionExtensions
         services.TryAddSingleton<IAccessTokenProvider, InstallationTokenProvider>();
         services.TryAddSingleton<IApiRateLimiter, SharedRateLimiter>();
         services.TryAddSingleton<ApiCircuitBreaker>();
+        services.TryAddSingleton<CustomFieldCache>();
         services.AddHttpClient<HoopAiClient>((provider, http) =>
         {
             var options = provider.GetRequiredService<IOptions<HoopAiOptions>>().Value;

@@ -28,6 +28,13 @@ public static class SyncHeaders
     /// <summary>On a replayed message: the id of the dead letter it was replayed from.</summary>
     public const string ReplayOf = "Sync-Replay-Of";
 
+    /// <summary>
+    /// On a message waiting for its location's API slot: the slot (<c>&lt;location&gt; &lt;time&gt;</c>, see
+    /// <see cref="Core.ApiSlot"/>) reserved for it. It goes from wait tier to wait tier, each no longer than what is left,
+    /// and is consumed once the slot is near.
+    /// </summary>
+    public const string ApiSlot = "Sync-Api-Slot";
+
     /// <summary>The prefix of every header Sync sets.</summary>
     public const string Prefix = "Sync-";
 }

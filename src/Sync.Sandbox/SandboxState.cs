@@ -14,6 +14,7 @@ public sealed class SandboxState
         time ??= TimeProvider.System;
         Tokens = new TokenStore(options, time);
         Contacts = new ContactStore(time, options.DuplicatePriority);
+        CustomFields = new CustomFieldStore();
         Limits = new RateLimiter(options.RateLimit, time);
         Faults = new FaultInjector(options.Faults, time);
         Requests = new RequestCounter();
@@ -28,6 +29,9 @@ public sealed class SandboxState
     /// <summary>Contacts of every location.</summary>
     public ContactStore Contacts { get; }
 
+    /// <summary>Custom field definitions of every location.</summary>
+    public CustomFieldStore CustomFields { get; }
+
     /// <summary>Rate limits in force.</summary>
     public RateLimiter Limits { get; }
 
@@ -37,10 +41,11 @@ public sealed class SandboxState
     /// <summary>Calls counted per route and status.</summary>
     public RequestCounter Requests { get; }
 
-    /// <summary>Wipes contacts, tokens, budgets and counts; limits and faults go back to the start options.</summary>
+    /// <summary>Wipes contacts, custom field definitions, tokens, budgets and counts; limits and faults go back to the start options.</summary>
     public void Reset()
     {
         Contacts.Reset();
+        CustomFields.Reset();
         Tokens.Reset();
         Limits.Set(Options.RateLimit);
         Limits.Reset();

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Sync.Core.Events;
 
 /// <summary>
@@ -50,4 +52,41 @@ public sealed record ContactFields
 
     /// <summary>Lead source.</summary>
     public string? Source { get; init; }
+
+    /// <summary>
+    /// Custom field values by the field's key (see <see cref="CustomFieldKeys"/>: without the <c>contact.</c> prefix),
+    /// each a string, number, boolean or array of strings; null or empty when none is given. The worker maps the keys
+    /// to the location's field ids.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonElement>? CustomFields { get; init; }
+}
+
+/// <summary>How custom field keys are written: the platform's <c>fieldKey</c> is <c>contact.&lt;key&gt;</c>.</summary>
+public static class CustomFieldKeys
+{
+    /// <summary>The prefix of a contact field's key on the platform.</summary>
+    public const string ContactPrefix = "contact.";
+
+    /// <summary>The longest key accepted.</summary>
+    public const int MaxLength = 100;
+
+    /// <summary>A key as Sync keeps it: trimmed, lowercased, without the <c>contact.</c> prefix; null when empty.</summary>
+    public static string? Normalize(string? key)
+    {
+        var trimmed = key?.Trim().ToLowerInvariant();
+        if (trimmed is not null && trimmed.StartsWith(ContactPrefix, StringComparison.Ordinal))
+        {
+            trimmed = trimmed[ContactPrefix.Length..];
+        }
+
+        return string.IsNullOrEmpty(trimmed) ? null : trimmed;
+    }
+
+    /// <summary>True for the values a custom field takes: a string, a number, a boolean, or an array of strings.</summary>
+    public static bool IsValue(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => true,
+        JsonValueKind.Array => value.EnumerateArray().All(item => item.ValueKind == JsonValueKind.String),
+        _ => false,
+    };
 }

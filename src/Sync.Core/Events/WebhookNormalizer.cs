@@ -132,7 +132,31 @@ public static class WebhookNormalizer
         Website = String(contact, "website"),
         Timezone = String(contact, "timezone"),
         Source = String(contact, "source"),
+        CustomFields = ReadCustomFields(contact),
     };
+
+    private static Dictionary<string, JsonElement>? ReadCustomFields(JsonElement contact)
+    {
+        if (!contact.TryGetProperty("customFields", out var custom) || custom.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in custom.EnumerateObject())
+        {
+            // The ingress refused anything else; a message replayed with an edit is checked again here.
+            if (CustomFieldKeys.Normalize(property.Name) is not { } key || !CustomFieldKeys.IsValue(property.Value))
+            {
+                throw new InvalidEventException(
+                    $"contact.customFields.{property.Name} must have a non-empty key and a string, number, boolean or array of strings as its value.");
+            }
+
+            result[key] = property.Value.Clone();
+        }
+
+        return result.Count == 0 ? null : result;
+    }
 
     private static string RequireLocation(WebhookReceived message) =>
         string.IsNullOrWhiteSpace(message.LocationId)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sync.Core.Events;
 
 namespace Sync.Core.Webhooks;
 
@@ -86,6 +87,11 @@ public static class SourceEventReader
             }
         }
 
+        if (CheckCustomFields(contact) is { } customError)
+        {
+            return WebhookReadResult.Invalid(customError);
+        }
+
         if (!ContactIdentifiers.Any(field => JsonFields.NonEmptyString(contact, field) is not null))
         {
             return WebhookReadResult.Invalid("contact must have at least one of externalId, email, phone.");
@@ -99,6 +105,41 @@ public static class SourceEventReader
 
         var locationId = root.GetProperty("locationId").GetString()!;
         return WebhookReadResult.Valid(new WebhookEnvelope(id, type, locationId, null, occurredAt));
+    }
+
+    private static string? CheckCustomFields(JsonElement contact)
+    {
+        if (!contact.TryGetProperty("customFields", out var custom) || custom.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (custom.ValueKind != JsonValueKind.Object)
+        {
+            return "contact.customFields must be an object of field keys and values.";
+        }
+
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in custom.EnumerateObject())
+        {
+            var key = CustomFieldKeys.Normalize(property.Name);
+            if (key is null || property.Name.Length > CustomFieldKeys.MaxLength)
+            {
+                return $"contact.customFields keys must be non-empty and at most {CustomFieldKeys.MaxLength} characters.";
+            }
+
+            if (!keys.Add(key))
+            {
+                return $"contact.customFields names the field '{key}' twice.";
+            }
+
+            if (!CustomFieldKeys.IsValue(property.Value))
+            {
+                return $"contact.customFields.{property.Name} must be a string, a number, a boolean or an array of strings.";
+            }
+        }
+
+        return null;
     }
 
     private static string? CheckTags(JsonElement root, bool required)

@@ -50,6 +50,33 @@ public sealed record BulkTagOutcome(string ContactId, bool Succeeded, string? Me
 /// <param name="ErrorCount">The API's <c>errorCount</c>.</param>
 public sealed record BulkTagResult(IReadOnlyList<BulkTagOutcome> Outcomes, int ErrorCount);
 
+/// <summary>A custom field's definition, as <c>GET /locations/{locationId}/customFields</c> lists it.</summary>
+public sealed record CustomFieldDefinition
+{
+    /// <summary>The field's id: what an upsert's <c>customFields</c> names.</summary>
+    [JsonPropertyName("id")]
+    public string Id { get; init; } = "";
+
+    /// <summary>The field's key, e.g. <c>contact.favourite_colour</c>.</summary>
+    [JsonPropertyName("fieldKey")]
+    public string FieldKey { get; init; } = "";
+
+    /// <summary>The field's display name.</summary>
+    [JsonPropertyName("name")]
+    public string? Name { get; init; }
+
+    /// <summary>The field's type (TEXT, NUMERICAL, CHECKBOX, …).</summary>
+    [JsonPropertyName("dataType")]
+    public string? DataType { get; init; }
+}
+
+/// <summary>A custom field value to send, by field id.</summary>
+/// <param name="Id">The field's id.</param>
+/// <param name="Value">The value: a string, number, boolean or array of strings.</param>
+public sealed record CustomFieldValue(string Id, System.Text.Json.JsonElement Value);
+
+internal sealed record CustomFieldsResponse([property: JsonPropertyName("customFields")] IReadOnlyList<CustomFieldDefinition>? CustomFields);
+
 internal sealed record UpsertResponse(
     [property: JsonPropertyName("new")] bool New,
     [property: JsonPropertyName("contact")] ApiContact? Contact);

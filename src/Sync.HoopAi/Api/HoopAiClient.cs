@@ -31,7 +31,7 @@ public sealed partial class HoopAiClient
     public static IReadOnlyList<string> RouteTemplates { get; } =
     [
         "/contacts/upsert", "/contacts/{id}", "/contacts/search/duplicate", "/contacts/bulk/tags/update/add", "/contacts/bulk/tags/update/remove",
-        "/contacts/search", "/contacts/",
+        "/contacts/search", "/contacts/", "/locations/{locationId}/customFields",
     ];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -79,7 +79,16 @@ public sealed partial class HoopAiClient
     /// <summary>
     /// <c>POST /contacts/upsert</c> with the given fields and never tags (tags in an upsert replace all of a contact's tags).
     /// </summary>
-    public async Task<UpsertContactResult> UpsertContactAsync(string locationId, ContactFields fields, CancellationToken cancellationToken)
+    public Task<UpsertContactResult> UpsertContactAsync(string locationId, ContactFields fields, CancellationToken cancellationToken) =>
+        UpsertContactAsync(locationId, fields, null, cancellationToken);
+
+    /// <summary>
+    /// <c>POST /contacts/upsert</c> with the given fields, and the custom field values given by field id
+    /// (<c>customFields: [{id, field_value}]</c>; <see cref="ContactFields.CustomFields"/> by key is not sent: the caller
+    /// maps keys to ids through <see cref="CustomFieldCache"/>). Never tags.
+    /// </summary>
+    public async Task<UpsertContactResult> UpsertContactAsync(
+        string locationId, ContactFields fields, IReadOnlyCollection<CustomFieldValue>? customFields, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
         ArgumentNullException.ThrowIfNull(fields);
@@ -98,6 +107,14 @@ public sealed partial class HoopAiClient
         AddIfSet(body, "website", fields.Website);
         AddIfSet(body, "timezone", fields.Timezone);
         AddIfSet(body, "source", fields.Source);
+        if (customFields is { Count: > 0 })
+        {
+            body["customFields"] = customFields.Select(f => new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                ["id"] = f.Id,
+                ["field_value"] = f.Value,
+            }).ToList();
+        }
 
         var response = await SendAsync<UpsertResponse>(HttpMethod.Post, "contacts/upsert", "/contacts/upsert", locationId, body, false, cancellationToken);
         var contact = response?.Contact is { Id.Length: > 0 } c
@@ -192,6 +209,19 @@ public sealed partial class HoopAiClient
         outcomes.AddRange(contactIds.Where(id => !mentioned.Contains(id))
             .Select(id => new BulkTagOutcome(id, false, "not in the bulk response")));
         return new BulkTagResult(outcomes, response?.ErrorCount ?? outcomes.Count(o => !o.Succeeded));
+    }
+
+    /// <summary>
+    /// <c>GET /locations/{locationId}/customFields?model=contact</c>: the location's contact field definitions. Callers
+    /// go through <see cref="CustomFieldCache"/>, which keeps them for <see cref="HoopAiOptions.CustomFieldsCacheTtl"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<CustomFieldDefinition>> GetCustomFieldsAsync(string locationId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        var response = await SendAsync<CustomFieldsResponse>(HttpMethod.Get,
+            $"locations/{Uri.EscapeDataString(locationId)}/customFields?model=contact", "/locations/{locationId}/customFields",
+            locationId, null, false, cancellationToken);
+        return [.. (response?.CustomFields ?? []).Where(f => !string.IsNullOrEmpty(f.Id) && !string.IsNullOrEmpty(f.FieldKey))];
     }
 
     /// <summary>

@@ -24,6 +24,10 @@ public sealed partial class SharedRateLimiter(
 {
     private static readonly TimeSpan FirstHeaderlessWait = TimeSpan.FromSeconds(1);
 
+    // A held slot that has passed by more than this is dropped and a new one reserved: calls made late for their
+    // slots would crowd a sliding window beyond the limit.
+    private static readonly TimeSpan LateSlotTolerance = TimeSpan.FromMilliseconds(20);
+
     private readonly ConcurrentDictionary<string, (int Max, TimeSpan Interval)> _learned = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RateLimitObservation> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _headerlessStreak = new(StringComparer.Ordinal);
@@ -31,6 +35,13 @@ public sealed partial class SharedRateLimiter(
     private readonly ConcurrentDictionary<string, DateTimeOffset> _backgroundNext = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A slot at most <see cref="HoopAiOptions.RateLimitMaxWait"/> away is waited for here. One further away, up to
+    /// <see cref="HoopAiOptions.RateLimitSlotHorizon"/>, is reserved all the same and handed to the message
+    /// (<see cref="SyncFailureException.ReservedSlot"/>): it waits for it in the queue's wait tiers, not in a consumer, so a
+    /// location with a backlog holds no more consumers than its own rate needs, and its messages come back in the order
+    /// of their slots instead of all at once. A slot held through <see cref="ApiSlotScope"/> is used without reserving.
+    /// </remarks>
     public async ValueTask AcquireAsync(string locationId, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -39,7 +50,23 @@ public sealed partial class SharedRateLimiter(
             return;
         }
 
+        var now = time.GetUtcNow();
+        if (ApiSlotScope.TryTake(locationId, now, LateSlotTolerance, out var held))
+        {
+            if (held > now)
+            {
+                await Task.Delay(held - now, time, cancellationToken);
+            }
+
+            return;
+        }
+
         var budget = Budget(settings);
+        if (settings.RateLimitSlotHorizon > budget.MaxWait)
+        {
+            budget = budget with { MaxWait = settings.RateLimitSlotHorizon };
+        }
+
         var observed = TakeObservation(locationId, budget, settings);
         var reservation = await store.ReserveAsync(settings.AppId, locationId, budget, observed, cancellationToken);
         if (!reservation.Granted)
@@ -60,6 +87,17 @@ public sealed partial class SharedRateLimiter(
             LogBudgetExhausted(locationId, reservation.Wait);
             throw new SyncFailureException(FailureKind.Throttled,
                 $"Location {locationId} has no API budget for {reservation.Wait}; the call waits in the queue.", reservation.Wait);
+        }
+
+        if (reservation.Wait > settings.RateLimitMaxWait)
+        {
+            LogSlotReserved(locationId, reservation.Wait);
+            throw new SyncFailureException(FailureKind.Throttled,
+                $"Location {locationId}: the API slot reserved for this call is {reservation.Wait} away; the message waits for it in the queue.",
+                reservation.Wait)
+            {
+                ReservedSlot = new ApiSlot(locationId, time.GetUtcNow() + reservation.Wait),
+            };
         }
 
         if (reservation.Wait > TimeSpan.Zero)
@@ -224,6 +262,9 @@ public sealed partial class SharedRateLimiter(
 
     [LoggerMessage(EventId = 3203, Level = LogLevel.Debug, Message = "Location {LocationId}: next API slot is {Wait} away; the message waits in the queue")]
     private partial void LogBudgetExhausted(string locationId, TimeSpan wait);
+
+    [LoggerMessage(EventId = 3206, Level = LogLevel.Debug, Message = "Location {LocationId}: API slot reserved {Wait} ahead; the message waits for it in the queue")]
+    private partial void LogSlotReserved(string locationId, TimeSpan wait);
 
     [LoggerMessage(EventId = 3204, Level = LogLevel.Warning,
         Message = "Location {LocationId} has used up its daily API budget; its work waits {Wait} for the daily reset")]

@@ -66,7 +66,7 @@ public sealed partial class ChangeContactTagsConsumer(
         {
             foreach (var message in messages)
             {
-                if (!await forwarder.TryDeferAsync(message, failure))
+                if (!await forwarder.TryDeferAsync(message, failure, canHoldSlot: false))
                 {
                     await forwarder.DeadLetterAsync(message, failure);
                 }
@@ -188,7 +188,7 @@ public sealed partial class ChangeContactTagsConsumer(
                 continue;
             }
 
-            if (await forwarder.TryDeferAsync(item.Context, failure))
+            if (await forwarder.TryDeferAsync(item.Context, failure, canHoldSlot: false))
             {
                 deferred++;
             }

@@ -59,6 +59,8 @@ internal static class ContactGuard
             Website = Keep("website") ? fields.Website : null,
             Timezone = Keep("timezone") ? fields.Timezone : null,
             Source = Keep("source") ? fields.Source : null,
+            CustomFields = fields.CustomFields?.Where(pair => Keep(CustomField(pair.Key)))
+                .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal) is { Count: > 0 } custom ? custom : null,
         };
     }
 
@@ -92,6 +94,10 @@ internal static class ContactGuard
 
     private static string Field(string name) => "~field:" + name;
 
+    // Custom fields have registers of their own, under their key. A delete stamps the standard fields only (it cannot
+    // know every key), so an upsert older than a delete still sets a custom key no event set before it.
+    private static string CustomField(string key) => "cf:" + key;
+
     private static IEnumerable<(string Name, string Value)> Given(ContactFields f)
     {
         (string, string?)[] all =
@@ -101,6 +107,7 @@ internal static class ContactGuard
             ("postalcode", f.PostalCode), ("country", f.Country), ("website", f.Website), ("timezone", f.Timezone),
             ("source", f.Source),
         ];
-        return all.Where(x => x.Item2 is not null).Select(x => (x.Item1, x.Item2!));
+        return all.Where(x => x.Item2 is not null).Select(x => (x.Item1, x.Item2!))
+            .Concat((f.CustomFields ?? new Dictionary<string, System.Text.Json.JsonElement>()).Select(pair => (CustomField(pair.Key), pair.Key)));
     }
 }

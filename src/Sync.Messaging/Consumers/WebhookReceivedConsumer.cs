@@ -26,6 +26,7 @@ public sealed partial class WebhookReceivedConsumer(
     LocationLifecycle lifecycle,
     IAccessTokenProvider tokens,
     HoopAiClient api,
+    CustomFieldCache customFields,
     TimeProvider time,
     ILogger<WebhookReceivedConsumer> logger) : IConsumer<WebhookReceived>
 {
@@ -68,6 +69,11 @@ public sealed partial class WebhookReceivedConsumer(
 
     private async Task<string> UpsertAsync(Guid messageId, ContactUpsertRequested upsert, CancellationToken cancellationToken)
     {
+        // Keys are mapped to field ids before the transaction opens (the read may wait for the API); an unknown key
+        // fails the event for good, naming the key.
+        var customFieldIds = upsert.Fields.CustomFields is { Count: > 0 } byKey
+            ? await customFields.ResolveAsync(api, upsert.LocationId, byKey, cancellationToken)
+            : null;
         await using var unitOfWork = await database.BeginAsync(cancellationToken);
         if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
         {
@@ -81,7 +87,10 @@ public sealed partial class WebhookReceivedConsumer(
         var outcome = "stale";
         if (fresh is not null)
         {
-            var result = await api.UpsertContactAsync(upsert.LocationId, fresh, cancellationToken);
+            var values = fresh.CustomFields is { Count: > 0 } freshCustom && customFieldIds is not null
+                ? freshCustom.Keys.Select(key => customFieldIds[key]).ToList()
+                : null;
+            var result = await api.UpsertContactAsync(upsert.LocationId, fresh, values, cancellationToken);
             contactId = result.Contact.Id;
             await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, MatchKeys.Entries(upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId, contactId), cancellationToken);
             outcome = result.Created ? "created" : "updated";
@@ -200,6 +209,7 @@ public sealed partial class WebhookReceivedConsumer(
         await lifecycle.ForgetAsync(unitOfWork, uninstalled.LocationId, "UNINSTALL event", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         tokens.Forget(uninstalled.LocationId);
+        customFields.Forget(uninstalled.LocationId);
         return "uninstalled";
     }
 

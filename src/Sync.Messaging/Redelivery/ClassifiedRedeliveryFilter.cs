@@ -1,5 +1,8 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Sync.Core;
+using Sync.HoopAi;
+using Sync.HoopAi.Api;
 
 namespace Sync.Messaging.Redelivery;
 
@@ -9,9 +12,11 @@ namespace Sync.Messaging.Redelivery;
 /// wait queue; any other failure, or one whose schedule is used up, is moved to the error queue with its reasons. Either
 /// way the move is confirmed before the delivery is acknowledged; a move that fails leaves the message in its queue
 /// (<see cref="RedeliveryFailedException"/>). Batches are left to their consumer, which settles each element on its own.
+/// A message waiting for a reserved API slot (<see cref="SyncHeaders.ApiSlot"/>) goes on through the wait tiers until
+/// the slot is near, and then runs holding it (<see cref="ApiSlotScope"/>).
 /// </summary>
 /// <typeparam name="T">The message type.</typeparam>
-public sealed class ClassifiedRedeliveryFilter<T>(RedeliveryForwarder forwarder) : IFilter<ConsumeContext<T>>
+public sealed class ClassifiedRedeliveryFilter<T>(RedeliveryForwarder forwarder, IOptions<HoopAiOptions> api) : IFilter<ConsumeContext<T>>
     where T : class
 {
     private static readonly bool IsBatch = typeof(T).IsGenericType && typeof(T).GetGenericTypeDefinition() == typeof(Batch<>);
@@ -21,6 +26,19 @@ public sealed class ClassifiedRedeliveryFilter<T>(RedeliveryForwarder forwarder)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        if (IsBatch)
+        {
+            await next.Send(context);
+            return;
+        }
+
+        var (slot, forwarded) = await forwarder.WaitForSlotAsync(context, api.Value.RateLimitMaxWait);
+        if (forwarded)
+        {
+            return;
+        }
+
+        using var held = slot is null ? null : ApiSlotScope.Hold(slot);
         for (var attempt = 0; ; attempt++)
         {
             try

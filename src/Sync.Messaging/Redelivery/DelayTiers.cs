@@ -46,6 +46,23 @@ public sealed class DelayTiers
         return Delays[^1];
     }
 
+    /// <summary>The longest tier at most <paramref name="delay"/>; null when even the shortest is longer.</summary>
+    public TimeSpan? RoundDown(TimeSpan delay)
+    {
+        TimeSpan? found = null;
+        foreach (var tier in Delays)
+        {
+            if (tier > delay)
+            {
+                break;
+            }
+
+            found = tier;
+        }
+
+        return found;
+    }
+
     /// <summary>The name of a tier's exchange and wait queue, e.g. <c>sync-delay-4s</c>.</summary>
     public static string NameOf(TimeSpan tier) => $"sync-delay-{(long)tier.TotalSeconds}s";
 }

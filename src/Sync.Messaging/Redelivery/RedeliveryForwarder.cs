@@ -60,9 +60,11 @@ public sealed partial class RedeliveryForwarder
 
     /// <summary>
     /// Sends the message back for a later attempt when its failure allows one; returns false when it should be
-    /// dead-lettered instead (permanent or authentication failures, or retries used up).
+    /// dead-lettered instead (permanent or authentication failures, or retries used up). A message whose failure
+    /// reserved it an API slot waits for that slot, unless <paramref name="canHoldSlot"/> is false (an element of a batch:
+    /// the batch that brings it back cannot hold one message's slot); then it waits as long, and reserves afresh.
     /// </summary>
-    public async Task<bool> TryDeferAsync<T>(ConsumeContext<T> context, Exception exception)
+    public async Task<bool> TryDeferAsync<T>(ConsumeContext<T> context, Exception exception, bool canHoldSlot = true)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -131,6 +133,15 @@ public sealed partial class RedeliveryForwarder
                 return true;
             }
 
+            case FailureKind.Throttled when canHoldSlot && Find<SyncFailureException>(exception)?.ReservedSlot is { } slot:
+            {
+                // A slot is reserved for it: it waits for that slot in the tiers, hop by hop, and then uses it.
+                var done = Count(context, ThrottleWaitsHeader);
+                var hop = await ForwardTowardsAsync(context, slot, done + 1);
+                LogDeferred(context.MessageId, typeof(T).Name, kind, hop, done + 1);
+                return true;
+            }
+
             case FailureKind.Throttled:
             {
                 // Sync's own budget: not the API's refusal, so nothing is used up; a daily limit waits for its reset.
@@ -171,6 +182,31 @@ public sealed partial class RedeliveryForwarder
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The slot a message waits for (<see cref="SyncHeaders.ApiSlot"/>), or null. When it is still further away than
+    /// <paramref name="nearEnough"/> and a wait tier fits in what is left, the message is sent on through that tier and
+    /// <c>Forwarded</c> is true: the delivery is done with. Otherwise the caller holds the slot while it runs
+    /// the message (<c>ApiSlotScope</c>).
+    /// </summary>
+    public async Task<(ApiSlot? Slot, bool Forwarded)> WaitForSlotAsync<T>(ConsumeContext<T> context, TimeSpan nearEnough)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!ApiSlot.TryParse(context.Headers.Get<string>(SyncHeaders.ApiSlot), out var slot))
+        {
+            return (null, false);
+        }
+
+        var left = slot!.At - DateTimeOffset.UtcNow;
+        if (left <= nearEnough || _tiers.RoundDown(left) is null)
+        {
+            return (slot, false);
+        }
+
+        await ForwardTowardsAsync(context, slot, Count(context, ThrottleWaitsHeader));
+        return (slot, true);
     }
 
     /// <summary>
@@ -264,11 +300,26 @@ public sealed partial class RedeliveryForwarder
         }
     }
 
-    private async Task ForwardAsync<T>(ConsumeContext<T> context, TimeSpan delay, string header, int count, params (string Name, string Value)[] more)
+    // Through the longest tier that does not overshoot the slot (the shortest when none fits), carrying the slot along.
+    private async Task<TimeSpan> ForwardTowardsAsync<T>(ConsumeContext<T> context, ApiSlot slot, int count)
+        where T : class
+    {
+        var left = slot.At - DateTimeOffset.UtcNow;
+        var hop = _tiers.RoundDown(left) ?? _tiers.Delays[0];
+        await ForwardAsync(context, hop, ThrottleWaitsHeader, count, exactTier: true, (SyncHeaders.ApiSlot, slot.Format()));
+        return hop;
+    }
+
+    private Task ForwardAsync<T>(ConsumeContext<T> context, TimeSpan delay, string header, int count, params (string Name, string Value)[] more)
+        where T : class =>
+        ForwardAsync(context, delay, header, count, exactTier: false, more);
+
+    private async Task ForwardAsync<T>(
+        ConsumeContext<T> context, TimeSpan delay, string header, int count, bool exactTier, params (string Name, string Value)[] more)
         where T : class
     {
         var queue = QueueOf(context);
-        var tier = DelayTiers.NameOf(_tiers.RoundUp(delay));
+        var tier = DelayTiers.NameOf(exactTier ? delay : _tiers.RoundUp(delay));
         var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{tier}?type=fanout"));
         var epoch = EpochOf(context);
         var pipe = Pipe.Execute<SendContext<T>>(send =>
@@ -277,6 +328,13 @@ public sealed partial class RedeliveryForwarder
             send.SetRoutingKey(queue);
             send.Headers.Set(SyncHeaders.ScheduleEpoch, epoch);
             send.Headers.Set(header, count);
+
+            // A slot is for this wait only: any other deferral drops it (the message reserves afresh when it is back).
+            if (!more.Any(m => m.Name == SyncHeaders.ApiSlot))
+            {
+                send.Headers.Set(SyncHeaders.ApiSlot, null);
+            }
+
             foreach (var (name, value) in more)
             {
                 send.Headers.Set(name, value);

@@ -88,6 +88,8 @@ internal sealed record ClientSecretRequest(string? ClientSecret);
 
 internal sealed record LocationContactsResponse(string LocationId, int Count, IReadOnlyList<ContactView> Contacts, string TraceId);
 
+internal sealed record CustomFieldsResponse(IReadOnlyList<Contacts.CustomFieldDefinitionView> CustomFields, string TraceId);
+
 internal sealed record SeedResponse(IReadOnlyList<string> Ids, string TraceId);
 
 internal sealed record RequestCountsResponse(long Total, IReadOnlyList<RequestCount> Requests, string TraceId);
@@ -118,6 +120,7 @@ internal sealed record InspectionMessage(string Message, string TraceId);
 [JsonSerializable(typeof(ClientSecretRequest))]
 [JsonSerializable(typeof(LocationContactsResponse))]
 [JsonSerializable(typeof(SeedResponse))]
+[JsonSerializable(typeof(CustomFieldsResponse))]
 [JsonSerializable(typeof(RequestCountsResponse))]
 [JsonSerializable(typeof(InspectionMessage))]
 [JsonSerializable(typeof(SandboxRateLimitOptions))]

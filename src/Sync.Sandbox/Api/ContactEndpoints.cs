@@ -34,6 +34,28 @@ internal sealed class ContactEndpoints(SandboxState state)
         routes.MapDelete("/contacts/{id}", endpoints.DeleteAsync).WithMetadata(ApiEndpointMetadata.Api);
         routes.MapPost("/contacts/{id}/tags", endpoints.AddTagsAsync).WithMetadata(ApiEndpointMetadata.Api);
         routes.MapDelete("/contacts/{id}/tags", endpoints.RemoveTagsAsync).WithMetadata(ApiEndpointMetadata.Api);
+        routes.MapGet("/locations/{locationId}/customFields", endpoints.CustomFieldsAsync).WithMetadata(ApiEndpointMetadata.Api);
+    }
+
+    /// <summary><c>GET /locations/{locationId}/customFields[?model=contact|all]</c>: the location's field definitions.</summary>
+    public async Task CustomFieldsAsync(HttpContext context)
+    {
+        var locationId = (string)context.Request.RouteValues["locationId"]!;
+        if (!context.Grant().CanAccess(locationId))
+        {
+            await context.ForbiddenAsync();
+            return;
+        }
+
+        var model = context.Request.Query["model"].ToString();
+        if (model.Length > 0 && model is not ("contact" or "opportunity" or "all"))
+        {
+            await context.ValidationAsync(["model must be one of the following values: contact, opportunity, all"]);
+            return;
+        }
+
+        var fields = model == "opportunity" ? [] : state.CustomFields.ForLocation(locationId);
+        await context.JsonAsync(200, new CustomFieldsResponse(fields, context.TraceId()), SandboxJson.Default.CustomFieldsResponse);
     }
 
     public async Task UpsertAsync(HttpContext context)
@@ -54,6 +76,11 @@ internal sealed class ContactEndpoints(SandboxState state)
             {
                 await context.ForbiddenAsync();
                 return;
+            }
+
+            if (locationId is not null && patch.CustomFields is { } given)
+            {
+                patch.CustomFields = state.CustomFields.Resolve(locationId, given, body.Errors);
             }
 
             if (body.Errors.Count > 0)

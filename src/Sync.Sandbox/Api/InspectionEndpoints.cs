@@ -19,6 +19,7 @@ internal sealed class InspectionEndpoints(SandboxState state)
         group.MapPut("/oauth/clients/{clientId}/secret", endpoints.ChangeClientSecretAsync);
         group.MapGet("/locations/{locationId}/contacts", endpoints.ContactsAsync);
         group.MapPost("/locations/{locationId}/contacts", endpoints.SeedAsync);
+        group.MapPut("/locations/{locationId}/customFields", endpoints.DefineCustomFieldsAsync);
         group.MapGet("/requests", endpoints.RequestsAsync);
         group.MapPost("/reset", endpoints.ResetAsync);
         group.MapGet("/limits", endpoints.GetLimitsAsync);
@@ -158,7 +159,13 @@ internal sealed class InspectionEndpoints(SandboxState state)
                     return;
                 }
 
-                patches.Add(ContactEndpoints.ReadPatch(one));
+                var patch = ContactEndpoints.ReadPatch(one);
+                if (patch.CustomFields is { } given)
+                {
+                    patch.CustomFields = state.CustomFields.Resolve(locationId, given, one.Errors);
+                }
+
+                patches.Add(patch);
                 if (one.Errors.Count > 0)
                 {
                     await context.ValidationAsync(one.Errors);
@@ -169,6 +176,51 @@ internal sealed class InspectionEndpoints(SandboxState state)
             var ids = patches.Select(p => state.Contacts.Upsert(locationId, p).Contact.Id).ToArray();
             await context.JsonAsync(201, new SeedResponse(ids, context.TraceId()), SandboxJson.Default.SeedResponse);
         }
+    }
+
+    /// <summary>
+    /// <c>PUT /_sandbox/locations/{locationId}/customFields</c> <c>{"customFields": [{"fieldKey", "name"?, "dataType"?}]}</c>:
+    /// replaces the location's definitions (a key defined before keeps its id) and answers them.
+    /// </summary>
+    public async Task DefineCustomFieldsAsync(HttpContext context)
+    {
+        var locationId = (string)context.Request.RouteValues["locationId"]!;
+        var (body, error) = await JsonBody.ReadAsync(context.Request);
+        if (body is null)
+        {
+            await context.ErrorAsync(400, error!);
+            return;
+        }
+
+        using (body)
+        {
+            if (!body.Root.TryGetProperty("customFields", out var items) || items.ValueKind != JsonValueKind.Array)
+            {
+                await context.ValidationAsync(["customFields must be an array"]);
+                return;
+            }
+
+            var fields = new List<(string, string?, string?)>();
+            foreach (var item in items.EnumerateArray())
+            {
+                var key = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("fieldKey", out var k) && k.ValueKind == JsonValueKind.String
+                    ? k.GetString()
+                    : null;
+                if (string.IsNullOrWhiteSpace(key) || key.Trim() is "contact.")
+                {
+                    await context.ValidationAsync(["each value in customFields must be an object with a non-empty fieldKey"]);
+                    return;
+                }
+
+                fields.Add((key, Text(item, "name"), Text(item, "dataType")));
+            }
+
+            var defined = state.CustomFields.Define(locationId, fields);
+            await context.JsonAsync(200, new CustomFieldsResponse(defined, context.TraceId()), SandboxJson.Default.CustomFieldsResponse);
+        }
+
+        static string? Text(JsonElement item, string name) =>
+            item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
     public Task RequestsAsync(HttpContext context)

@@ -44,6 +44,18 @@ public sealed class When_checking_source_events_against_the_schema
         yield return Case("date without offset", "contact.upserted", b => b["occurredAt"] = "2026-11-26T12:00:00");
         yield return Case("date only", "contact.upserted", b => b["occurredAt"] = "2026-11-26");
         yield return Case("date with offset", "contact.upserted", b => b["occurredAt"] = "2026-11-26T12:00:00.123+05:30");
+        yield return Case("custom fields", "contact.upserted", b => b["contact"]!["customFields"] = new JsonObject
+        {
+            ["favourite_colour"] = "blue", ["contact.score"] = 42, ["vip"] = true, ["interests"] = new JsonArray("golf", "chess"),
+        });
+        yield return Case("custom fields null", "contact.upserted", b => b["contact"]!["customFields"] = null);
+        yield return Case("custom fields empty", "contact.upserted", b => b["contact"]!["customFields"] = new JsonObject());
+        yield return Case("custom fields not an object", "contact.upserted", b => b["contact"]!["customFields"] = new JsonArray("blue"));
+        yield return Case("custom field null value", "contact.upserted", b => b["contact"]!["customFields"] = new JsonObject { ["colour"] = null });
+        yield return Case("custom field object value", "contact.upserted", b => b["contact"]!["customFields"] = new JsonObject { ["colour"] = new JsonObject() });
+        yield return Case("custom field array of numbers", "contact.upserted", b => b["contact"]!["customFields"] = new JsonObject { ["colour"] = new JsonArray(1) });
+        yield return Case("custom field empty key", "contact.upserted", b => b["contact"]!["customFields"] = new JsonObject { [""] = "blue" });
+        yield return Case("custom field long key", "contact.upserted", b => b["contact"]!["customFields"] = new JsonObject { [new string('k', 101)] = "blue" });
         yield return Case("type not a string", "contact.upserted", b => b["type"] = 3);
     }
 

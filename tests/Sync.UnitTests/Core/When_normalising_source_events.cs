@@ -25,6 +25,44 @@ public sealed class When_normalising_source_events
     }
 
     [Test]
+    public void Should_read_custom_fields_by_key_without_the_contact_prefix()
+    {
+        var result = (ContactUpsertRequested)WebhookNormalizer.Normalize(Source("contact.upserted",
+            """{"contact":{"email":"a@b.co","customFields":{"Contact.Favourite_Colour":"blue","score":7,"vip":true,"interests":["golf"]}}}"""));
+
+        Assert.That(result.Fields.CustomFields!.ToDictionary(p => p.Key, p => p.Value.GetRawText()), Is.EquivalentTo(new Dictionary<string, string>
+        {
+            ["favourite_colour"] = "\"blue\"",
+            ["score"] = "7",
+            ["vip"] = "true",
+            ["interests"] = "[\"golf\"]",
+        }));
+    }
+
+    [Test]
+    public void Should_leave_custom_fields_out_when_none_are_given() =>
+        Assert.That(((ContactUpsertRequested)WebhookNormalizer.Normalize(Source("contact.upserted",
+            """{"contact":{"email":"a@b.co","customFields":{}}}"""))).Fields.CustomFields, Is.Null);
+
+    [TestCase("""{"colour":null}""")]
+    [TestCase("""{"colour":{"a":1}}""")]
+    [TestCase("""{" ":"x"}""")]
+    public void Should_refuse_a_custom_field_that_is_not_a_value(string customFields) =>
+        Assert.That(() => WebhookNormalizer.Normalize(Source("contact.upserted", $$$"""{"contact":{"email":"a@b.co","customFields":{{{customFields}}}}}""")),
+            Throws.TypeOf<InvalidEventException>().With.Message.Contains("customFields"));
+
+    [Test]
+    public void Should_refuse_at_the_ingress_a_custom_field_named_twice()
+    {
+        var body = """{"type":"contact.upserted","id":"e","occurredAt":"2026-11-26T12:00:00Z","locationId":"l","contact":{"email":"a@b.co","customFields":{"colour":"x","contact.COLOUR":"y"}}}""";
+
+        var result = Sync.Core.Webhooks.SourceEventReader.Read(System.Text.Encoding.UTF8.GetBytes(body));
+
+        Assert.That(result.IsValid, Is.False);
+        Assert.That(result.Error, Does.Contain("'colour' twice"));
+    }
+
+    [Test]
     public void Should_refuse_an_upsert_that_the_api_could_not_match() =>
         Assert.That(() => WebhookNormalizer.Normalize(Source("contact.upserted", """{"contact":{"externalId":"x-1"}}""")),
             Throws.TypeOf<InvalidEventException>().With.Message.Contains("email or phone"));

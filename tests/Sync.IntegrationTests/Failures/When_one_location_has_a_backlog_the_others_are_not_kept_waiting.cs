@@ -1,0 +1,84 @@
+using Sync.Emitter;
+using Sync.IntegrationTests.Worker;
+using Sync.Sandbox;
+
+namespace Sync.IntegrationTests.Failures;
+
+/// <summary>
+/// Fairness: one location's backlog, at the API's real limit (100 calls per 10 s), is three times what its budget
+/// allows in the time the test looks; events of five other locations published behind it are applied while most of
+/// the backlog still waits for its slots — the busy location's messages wait for their reserved slots in the wait
+/// tiers, not in consumers. Its own work still goes through, with no 429 and nothing dead-lettered.
+/// </summary>
+[TestFixture]
+public sealed class When_one_location_has_a_backlog_the_others_are_not_kept_waiting
+{
+    private const string Hot = "FairHot0000000000001";
+    private const int Backlog = 300;
+    private static readonly string[] Others = [.. Enumerable.Range(1, 5).Select(i => $"FairQuiet{i:D11}")];
+    private WorkerHarness _worker = null!;
+    private int _hotAppliedWhenOthersWere;
+    private bool _othersApplied;
+    private bool _backlogApplied;
+
+    [OneTimeSetUp]
+    public async Task Apply_a_backlog_and_a_few_events_behind_it()
+    {
+        _worker = await WorkerHarness.StartAsync(new SandboxOptions { RateLimit = { BurstLimit = 100, BurstIntervalMilliseconds = 10_000 } });
+        await _worker.InstallPrivateAsync(Hot);
+        foreach (var other in Others)
+        {
+            await _worker.InstallPrivateAsync(other);
+        }
+
+        var at = DateTimeOffset.UtcNow;
+        for (var i = 0; i < Backlog; i++)
+        {
+            await _worker.PublishAsync(new SourceEvent(SourceEventTypes.Upserted, $"evt-fair-hot-{i}", at, Hot,
+                new SourceContact { Email = $"hot{i}@example.com" }, []));
+        }
+
+        foreach (var other in Others)
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                await _worker.PublishAsync(new SourceEvent(SourceEventTypes.Upserted, $"evt-fair-{other}-{i}", at, other,
+                    new SourceContact { Email = $"quiet{i}@example.com" }, []));
+            }
+        }
+
+        _othersApplied = await WorkerHarness.EventuallyAsync(
+            () => Task.FromResult(Others.All(o => _worker.ContactsOf(o).Count == 2)), TimeSpan.FromMinutes(3));
+        _hotAppliedWhenOthersWere = _worker.ContactsOf(Hot).Count;
+        _backlogApplied = await WorkerHarness.EventuallyAsync(
+            () => Task.FromResult(_worker.ContactsOf(Hot).Count == Backlog), TimeSpan.FromMinutes(3));
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_worker is not null)
+        {
+            await _worker.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public void Should_apply_the_other_locations_events_before_most_of_the_backlog()
+    {
+        Assert.That(_othersApplied, Is.True, "the five other locations' events were applied");
+        Assert.That(_hotAppliedWhenOthersWere, Is.LessThan(Backlog / 2),
+            "the busy location had applied less than half its backlog when the others' events were all applied");
+    }
+
+    [Test]
+    public void Should_still_apply_the_whole_backlog() =>
+        Assert.That(_backlogApplied, Is.True, $"{_worker.ContactsOf(Hot).Count} of {Backlog} applied");
+
+    [Test]
+    public void Should_stay_within_the_apis_limit() =>
+        Assert.That(_worker.Sandbox.State.Requests.Count("/contacts/upsert", status: 429), Is.Zero);
+
+    [Test]
+    public async Task Should_dead_letter_nothing() => Assert.That(await _worker.DeadLettersAsync(), Is.Zero);
+}
