@@ -13,7 +13,10 @@ public sealed record ImportRequest(string LocationId, string Path, SnapshotForma
     /// <summary>Rows per transaction (and per status query).</summary>
     public int BatchSize { get; init; } = 500;
 
-    /// <summary>Remember the ids of queued messages, to wait for them afterwards (16 bytes and a line number each).</summary>
+    /// <summary>
+    /// Remember the ids of queued messages (new, and those an earlier run queued that are not done yet), to wait for them
+    /// afterwards: 20 bytes each.
+    /// </summary>
     public bool KeepQueued { get; init; }
 
     /// <summary>The most rejected rows listed with their reasons (all are counted).</summary>
@@ -58,7 +61,7 @@ public sealed class ImportResult
     /// <summary>The time given to rows without an occurredAt column value (the file's last write).</summary>
     public DateTimeOffset DefaultOccurredAt { get; internal set; }
 
-    /// <summary>The queued messages (with <see cref="ImportRequest.KeepQueued"/>), to wait for.</summary>
+    /// <summary>The messages queued now or still queued from before (with <see cref="ImportRequest.KeepQueued"/>), to wait for.</summary>
     public List<(Guid MessageId, int Line)> QueuedMessages { get; } = [];
 }
 
@@ -235,6 +238,11 @@ public sealed class ContactImporter(IUnitOfWorkFactory database, IOutboxStore ou
                     break;
                 default:
                     result.AlreadyQueued++;
+                    if (keep)
+                    {
+                        result.QueuedMessages.Add((batch[i].MessageId, batch[i].Line));
+                    }
+
                     break;
             }
         }
