@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Sync.Admin.Commands;
 using Sync.Admin.Commands.DeadLetters;
+using Sync.Admin.Commands.Import;
 
 namespace Sync.Admin;
 
@@ -106,6 +107,8 @@ public static partial class AdminCli
             installations,
             deadLetters,
             contacts,
+            new ImportCommand(session).Build(),
+            new DiffCommand(session).Build(),
             new ReconcileCommand(session).Build(),
             new MigrateCommand(session).Build(),
             new KeysCommand(session).Build(),

@@ -14,4 +14,10 @@ public static class AdminExitCodes
 
     /// <summary>The request was fine but could not be carried out: the database is unreachable, refused, or not migrated.</summary>
     public const int RuntimeFailure = 2;
+
+    /// <summary><c>import</c>: some rows were rejected (or, with <c>--wait</c>, dead-lettered); the others were imported.</summary>
+    public const int RowsRejected = 3;
+
+    /// <summary><c>diff</c>: the snapshot and the CRM differ (with <c>--repair</c>: the differences were queued for repair).</summary>
+    public const int DifferencesFound = 4;
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sync.HoopAi;
 using Sync.Messaging.DeadLetters;
+using Sync.Messaging.Import;
 using Sync.Messaging.Reconcile;
 using Sync.Storage;
 
@@ -61,6 +62,7 @@ internal sealed class AdminSession(AdminConsole console, IConfiguration? overrid
         services.AddSyncHoopAi(configuration);
         services.AddSyncHoopAiClient();
         services.AddSyncReconciler(configuration);
+        services.AddSyncImport();
 
         // Hosts migrate on start; the CLI changes the schema only when asked to (`sync-admin migrate`).
         services.PostConfigure<StorageOptions>(options => options.MigrateOnStart = false);

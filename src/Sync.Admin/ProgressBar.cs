@@ -37,6 +37,29 @@ internal sealed class ProgressBar(AdminConsole console, string unit) : IProgress
             $"{done:N0}{(total is { } all ? $" of {all:N0}" : "")} {unit}{(total is > 0 ? $" ({Math.Min(100, done * 100 / total.Value)}%)" : "")}"));
     }
 
+    /// <summary>Progress known as a share of the work (e.g. of a file's bytes) while <paramref name="done"/> counts the items.</summary>
+    public void ReportFraction(long done, double fraction)
+    {
+        fraction = Math.Clamp(fraction, 0, 1);
+        if (console.OutputIsTerminal)
+        {
+            var filled = (int)(fraction * Width);
+            console.Error.Write(string.Create(CultureInfo.InvariantCulture,
+                $"\r[{new string('#', filled)}{new string('.', Width - filled)}] {fraction * 100:0}% {done:N0} {unit}   "));
+            _drawn = true;
+            return;
+        }
+
+        var step = (long)(fraction * 10);
+        if (step == _lastReportedStep || done == 0)
+        {
+            return;
+        }
+
+        _lastReportedStep = step;
+        console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{done:N0} {unit} ({fraction * 100:0}%)"));
+    }
+
     public void Done()
     {
         if (_drawn)

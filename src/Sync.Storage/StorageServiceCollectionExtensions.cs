@@ -55,6 +55,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore>(sp => ForProvider<IDeadLetterStore, SqlServerDeadLetterStore, PostgreSqlDeadLetterStore>(sp));
         services.TryAddSingleton<IRateLimitStore>(sp => ForProvider<IRateLimitStore, SqlServerRateLimitStore, PostgreSqlRateLimitStore>(sp));
         services.TryAddSingleton<IReconcileRunStore>(sp => ForProvider<IReconcileRunStore, SqlServerReconcileRunStore, PostgreSqlReconcileRunStore>(sp));
+        services.TryAddSingleton<IMessageStatusStore>(sp => ForProvider<IMessageStatusStore, SqlServerMessageStatusStore, PostgreSqlMessageStatusStore>(sp));
         services.TryAddSingleton<ICircuitStateStore>(sp => ForProvider<ICircuitStateStore, SqlServerCircuitStateStore, PostgreSqlCircuitStateStore>(sp));
         services.TryAddSingleton<IOperationalStatusReader>(sp =>
             ForProvider<IOperationalStatusReader, SqlServerOperationalStatusReader, PostgreSqlOperationalStatusReader>(sp));

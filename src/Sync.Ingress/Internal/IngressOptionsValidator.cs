@@ -94,6 +94,12 @@ internal sealed partial class IngressOptionsValidator : IValidateOptions<Ingress
                 failures.Add($"{section}:Sources:{sourceName}: the name '{PlatformEventReader.Source}' is reserved for the platform.");
             }
 
+            // Imported rows are events of this source: a webhook source of the same name would share their message ids.
+            if (string.Equals(sourceName, Sync.Messaging.Import.ImportEvents.Source, StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{section}:Sources:{sourceName}: the name '{Sync.Messaging.Import.ImportEvents.Source}' is reserved for sync-admin import.");
+            }
+
             if (source.Secrets.Count == 0)
             {
                 failures.Add($"{section}:Sources:{sourceName}:Secrets must hold at least one secret.");

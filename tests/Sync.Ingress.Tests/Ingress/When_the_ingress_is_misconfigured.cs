@@ -24,6 +24,7 @@ public sealed class When_the_ingress_is_misconfigured
     [TestCase("Sync:Ingress:Platform:AcceptRsa", "true", "Sync:Ingress:Platform:RsaPublicKey")]
     [TestCase("Sync:Ingress:Sources:crm:Secrets:0", "whsec_c2hvcnQ=", "Sync:Ingress:Sources:crm:Secrets:0")]
     [TestCase("Sync:Ingress:Sources:hoopai:Secrets:0", null, "reserved")]
+    [TestCase("Sync:Ingress:Sources:Import:Secrets:0", null, "reserved for sync-admin import")]
     [TestCase("Sync:Ingress:Sources:bad name:Secrets:0", null, "Sync:Ingress:Sources:bad name")]
     [TestCase("Sync:Ingress:TimestampTolerance", "00:00:00", "TimestampTolerance")]
     [TestCase("Sync:Ingress:Platform:AppId", "", "Sync:Ingress:Platform:AppId")]
