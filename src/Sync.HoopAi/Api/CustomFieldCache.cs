@@ -65,7 +65,7 @@ public sealed partial class CustomFieldCache
             throw new SyncFailureException(FailureKind.Permanent,
                 $"Custom field {(unknown.Count == 1 ? "key" : "keys")} {string.Join(", ", unknown.Select(k => $"'{k}'"))} " +
                 $"{(unknown.Count == 1 ? "is" : "are")} not defined in location {locationId} " +
-                $"(its {entry.IdsByKey.Count} contact fields: GET /locations/{locationId}/customFields); define the field or correct the key, then replay.");
+                $"(its {entry.Count} contact fields: GET /locations/{locationId}/customFields); define the field or correct the key, then replay.");
         }
 
         return values.ToDictionary(pair => pair.Key, pair => new CustomFieldValue(entry.IdsByKey[pair.Key], pair.Value), StringComparer.Ordinal);
@@ -124,6 +124,9 @@ public sealed partial class CustomFieldCache
                 {
                     ids.TryAdd(key, definition.Id);
                 }
+
+                // A field may also be named by its id (as an export lists values); keys arrive lowercased.
+                ids.TryAdd(definition.Id.ToLowerInvariant(), definition.Id);
             }
 
             var entry = new Entry(ids, _time.GetUtcNow());
@@ -132,7 +135,7 @@ public sealed partial class CustomFieldCache
                 _entries[locationId] = entry;
             }
 
-            LogRead(locationId, ids.Count);
+            LogRead(locationId, entry.Count);
             return entry;
         }
         finally
@@ -147,5 +150,9 @@ public sealed partial class CustomFieldCache
     [LoggerMessage(EventId = 3401, Level = LogLevel.Debug, Message = "Read the custom field definitions of location {LocationId}: {Count} contact fields")]
     private partial void LogRead(string locationId, int count);
 
-    private sealed record Entry(IReadOnlyDictionary<string, string> IdsByKey, DateTimeOffset ReadAt);
+    private sealed record Entry(IReadOnlyDictionary<string, string> IdsByKey, DateTimeOffset ReadAt)
+    {
+        /// <summary>Fields defined (each is listed under its key and its id).</summary>
+        public int Count => IdsByKey.Values.Distinct(StringComparer.Ordinal).Count();
+    }
 }

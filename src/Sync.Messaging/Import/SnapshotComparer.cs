@@ -157,6 +157,10 @@ public sealed class SnapshotComparer(HoopAiClient api, ContactImporter importer,
             result.IgnoredColumns = [.. reader.IgnoredColumns];
         }
 
+        // The CRM keeps custom field values under the field's id: the location's definitions say which key is which.
+        var fieldIds = rows.Any(r => r.CustomFields.Count > 0)
+            ? FieldIdsByKey(await api.GetCustomFieldsAsync(request.LocationId, cancellationToken))
+            : new Dictionary<string, string>(StringComparer.Ordinal);
         var found = new Dictionary<int, ContactDifference?>();
         var options = new ContactPagingOptions { PageSize = request.PageSize, BudgetShare = request.BudgetShare };
         progress?.Report(new ContactReadProgress(0, null));
@@ -173,7 +177,7 @@ public sealed class SnapshotComparer(HoopAiClient api, ContactImporter importer,
                     continue;
                 }
 
-                found[row.Line] = Compare(row, contact);
+                found[row.Line] = Compare(row, contact, fieldIds);
             }
 
             progress?.Report(new ContactReadProgress(result.CrmContacts, page.Total));
@@ -289,7 +293,24 @@ public sealed class SnapshotComparer(HoopAiClient api, ContactImporter importer,
         return identity;
     }
 
-    private static ContactDifference? Compare(SnapshotRow row, PagedContact contact)
+    // A field is named by its key (with or without "contact.", any case) or by its id (an export's customFields).
+    private static Dictionary<string, string> FieldIdsByKey(IReadOnlyList<CustomFieldDefinition> definitions)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var definition in definitions)
+        {
+            if (Core.Events.CustomFieldKeys.Normalize(definition.FieldKey) is { } key)
+            {
+                ids.TryAdd(key, definition.Id);
+            }
+
+            ids.TryAdd(definition.Id.ToLowerInvariant(), definition.Id);
+        }
+
+        return ids;
+    }
+
+    private static ContactDifference? Compare(SnapshotRow row, PagedContact contact, IReadOnlyDictionary<string, string> fieldIds)
     {
         var json = contact.Json;
         var fields = new List<FieldDifference>();
@@ -315,7 +336,7 @@ public sealed class SnapshotComparer(HoopAiClient api, ContactImporter importer,
 
         foreach (var (key, value) in row.CustomFields.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            var crm = CustomField(json, key);
+            var crm = CustomField(json, Core.Events.CustomFieldKeys.Normalize(key) is { } normalized && fieldIds.TryGetValue(normalized, out var id) ? id : key);
             if (!SameValue(value.Text, crm))
             {
                 fields.Add(new FieldDifference(SnapshotMapping.CustomFieldPrefix + key, value.Text, crm));
@@ -377,7 +398,7 @@ public sealed class SnapshotComparer(HoopAiClient api, ContactImporter importer,
         _ => null,
     };
 
-    private static string? CustomField(JsonElement json, string key)
+    private static string? CustomField(JsonElement json, string fieldId)
     {
         if (!json.TryGetProperty("customFields", out var custom))
         {
@@ -386,7 +407,7 @@ public sealed class SnapshotComparer(HoopAiClient api, ContactImporter importer,
 
         if (custom.ValueKind == JsonValueKind.Object)
         {
-            return custom.TryGetProperty(key, out var direct) ? ValueText(direct) : null;
+            return custom.TryGetProperty(fieldId, out var direct) ? ValueText(direct) : null;
         }
 
         if (custom.ValueKind != JsonValueKind.Array)
@@ -397,7 +418,7 @@ public sealed class SnapshotComparer(HoopAiClient api, ContactImporter importer,
         foreach (var item in custom.EnumerateArray())
         {
             if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String &&
-                id.GetString() == key && item.TryGetProperty("value", out var value))
+                id.GetString() == fieldId && item.TryGetProperty("value", out var value))
             {
                 return ValueText(value);
             }

@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace Sync.Admin.Tests.Import;
 
 /// <summary>
-/// A location imported from a snapshot, then changed by hand in the CRM (names, a company, tags taken away and added)
+/// A location imported from a snapshot (with a custom field by key), then changed by hand in the CRM (names, a company,
+/// tags taken away and added, the custom field's value, which the CRM keeps under the field's id)
 /// and a snapshot with two rows never imported: <c>sync-admin diff</c> reports exactly those differences, exit code 4;
 /// <c>--repair</c> queues their fixes through the worker, and a diff after the repair reports none.
 /// </summary>
@@ -24,6 +25,7 @@ public sealed class When_diffing_a_snapshot_after_Import
     public async Task ImportChangeDiffRepair()
     {
         _world = await ImportWorld.StartAsync();
+        _world.Sandbox.State.CustomFields.Define(_world.LocationId, [("contact.plan", "Plan", "TEXT")]);
         var lines = Enumerable.Range(0, Rows).Select(Line).ToList();
         var imported = _world.WriteFile("imported.jsonl", string.Join('\n', lines) + "\n");
         _import = await _world.RunAsync("import", "--location", _world.LocationId, "--file", imported, "--wait", "--timeout", "00:02:00");
@@ -36,7 +38,8 @@ public sealed class When_diffing_a_snapshot_after_Import
             new { email = "c7@example.com", firstName = "Changed7" },
             new { email = "c11@example.com", companyName = "Other Ltd" },
             new { email = "c20@example.com", tags = new[] { "base" } },
-            new { email = "c30@example.com", tags = new[] { "base", "group0", "intruder" } });
+            new { email = "c30@example.com", tags = new[] { "base", "group0", "intruder" } },
+            new { email = "c40@example.com", customFields = new[] { new { key = "plan", field_value = "changed" } } });
 
         // The snapshot: the same rows and two never imported (lines 61 and 62).
         _snapshot = _world.WriteFile("snapshot.jsonl", string.Join('\n', lines.Append(Line(100)).Append(Line(101))) + "\n");
@@ -79,6 +82,7 @@ public sealed class When_diffing_a_snapshot_after_Import
                 "line 12 email:c11@example.com different companyName:Other Ltd->Company 11 +[] -[]",
                 "line 21 email:c20@example.com different  +[group2] -[]",
                 "line 31 email:c30@example.com different  +[] -[intruder]",
+                "line 41 email:c40@example.com different customFields.plan:changed->plan0 +[] -[]",
                 "line 61 email:c100@example.com missing  +[] -[]",
                 "line 62 email:c101@example.com missing  +[] -[]",
             }));
@@ -94,8 +98,8 @@ public sealed class When_diffing_a_snapshot_after_Import
         using (Assert.EnterMultipleScope())
         {
             Assert.That(_repair.ExitCode, Is.EqualTo(AdminExitCodes.DifferencesFound), _repair.AllOutput);
-            Assert.That(report.GetProperty("repairQueued").GetInt64(), Is.EqualTo(7));
-            Assert.That(report.GetProperty("applied").GetInt64(), Is.EqualTo(7));
+            Assert.That(report.GetProperty("repairQueued").GetInt64(), Is.EqualTo(8));
+            Assert.That(report.GetProperty("applied").GetInt64(), Is.EqualTo(8));
         }
     }
 
@@ -110,6 +114,7 @@ public sealed class When_diffing_a_snapshot_after_Import
             Assert.That(JsonDocument.Parse(_after.Stdout).RootElement.GetProperty("differences").GetInt64(), Is.Zero);
             Assert.That(contacts, Has.Count.EqualTo(Rows + 2));
             Assert.That(contacts["c3@example.com"].GetProperty("firstName").GetString(), Is.EqualTo("First3"));
+            Assert.That(contacts["c40@example.com"].GetProperty("customFields")[0].GetProperty("value").GetString(), Is.EqualTo("plan0"));
             Assert.That(contacts["c30@example.com"].GetProperty("tags").EnumerateArray().Select(t => t.GetString()).Order(), Is.EqualTo(new[] { "base", "group0" }));
         }
     }
@@ -122,6 +127,7 @@ public sealed class When_diffing_a_snapshot_after_Import
         lastName = $"Last{i}",
         companyName = $"Company {i}",
         tags = new[] { "base", $"group{i % 3}" },
+        customFields = new { plan = $"plan{i % 2}" },
     });
 
     private static string Describe(JsonElement d)
