@@ -79,6 +79,19 @@ public sealed class When_Import_rows_and_events_name_custom_fields_by_key
     }
 
     [Test]
+    public async Task Should_also_take_a_fields_id_in_place_of_its_key()
+    {
+        const string Location = "CustomFieldsById0001";
+        var ids = await DefineAsync(Location, "favourite_colour");
+
+        // As an export lists values: by the field's id.
+        await UpsertAsync(Location, "byid@example.com", Start, new Dictionary<string, object> { [ids["favourite_colour"]] = "teal" });
+
+        Assert.That(await EventuallyAsync(() => ValuesOf(Location, "byid@example.com").Count == 1), Is.True);
+        Assert.That(ValuesOf(Location, "byid@example.com")[ids["favourite_colour"]], Is.EqualTo("teal"));
+    }
+
+    [Test]
     public async Task Should_not_let_an_older_event_overwrite_a_newer_value()
     {
         const string Location = "CustomFieldsOrder001";
