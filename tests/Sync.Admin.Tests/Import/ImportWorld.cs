@@ -127,21 +127,8 @@ internal sealed class ImportWorld : IAsyncDisposable
     public long AllCalls() => Sandbox.State.Requests.Snapshot().Sum(c => c.Count);
 
     /// <summary>Polls until <paramref name="done"/> holds or the timeout passes; returns whether it held.</summary>
-    public static async Task<bool> EventuallyAsync(Func<Task<bool>> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await done())
-            {
-                return true;
-            }
-
-            await Task.Delay(500);
-        }
-
-        return await done();
-    }
+    public static Task<bool> EventuallyAsync(Func<Task<bool>> done, TimeSpan timeout) =>
+        Eventually.HoldsAsync(done, timeout, TimeSpan.FromMilliseconds(500));
 
     public async ValueTask DisposeAsync()
     {

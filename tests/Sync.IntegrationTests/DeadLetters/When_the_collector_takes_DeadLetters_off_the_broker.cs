@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Sync.Storage;
+using Sync.Testing;
 
 namespace Sync.IntegrationTests.DeadLetters;
 
@@ -164,19 +165,6 @@ public sealed class When_the_collector_takes_DeadLetters_off_the_broker
         });
     }
 
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await done())
-            {
-                return true;
-            }
-
-            await Task.Delay(200);
-        }
-
-        return await done();
-    }
+    private static Task<bool> EventuallyAsync(Func<Task<bool>> done) =>
+        Eventually.HoldsAsync(done, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
 }

@@ -176,21 +176,8 @@ public sealed class ObservedSystem : IAsyncDisposable
     }
 
     /// <summary>Polls until <paramref name="done"/> holds or <paramref name="timeout"/> passes; returns whether it held.</summary>
-    public static async Task<bool> EventuallyAsync(Func<Task<bool>> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await done())
-            {
-                return true;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return await done();
-    }
+    public static Task<bool> EventuallyAsync(Func<Task<bool>> done, TimeSpan timeout) =>
+        Eventually.HoldsAsync(done, timeout);
 
     public async ValueTask DisposeAsync()
     {
