@@ -9,6 +9,7 @@ COPY src/Sync.Core/Sync.Core.csproj src/Sync.Core/
 COPY src/Sync.HoopAi/Sync.HoopAi.csproj src/Sync.HoopAi/
 COPY src/Sync.Storage/Sync.Storage.csproj src/Sync.Storage/
 COPY src/Sync.Messaging/Sync.Messaging.csproj src/Sync.Messaging/
+COPY src/Sync.Components/Sync.Components.csproj src/Sync.Components/
 COPY src/Sync.Observability/Sync.Observability.csproj src/Sync.Observability/
 COPY src/Sync.Worker/Sync.Worker.csproj src/Sync.Worker/
 RUN dotnet restore src/Sync.Worker/Sync.Worker.csproj
@@ -17,6 +18,7 @@ COPY src/Sync.Core/ src/Sync.Core/
 COPY src/Sync.HoopAi/ src/Sync.HoopAi/
 COPY src/Sync.Storage/ src/Sync.Storage/
 COPY src/Sync.Messaging/ src/Sync.Messaging/
+COPY src/Sync.Components/ src/Sync.Components/
 COPY src/Sync.Observability/ src/Sync.Observability/
 COPY src/Sync.Worker/ src/Sync.Worker/
 RUN dotnet publish src/Sync.Worker/Sync.Worker.csproj -c Release -o /app --no-restore

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sync.HoopAi;
 using Sync.Messaging.DeadLetters;
-using Sync.Messaging.Import;
-using Sync.Messaging.Reconcile;
+using Sync.Components.Import;
+using Sync.Components.Reconcile;
 using Sync.Storage;
 
 namespace Sync.Admin;

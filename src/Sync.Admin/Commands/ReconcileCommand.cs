@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Sync.Messaging.Reconcile;
+using Sync.Components.Reconcile;
 using Sync.Storage;
 
 namespace Sync.Admin.Commands;

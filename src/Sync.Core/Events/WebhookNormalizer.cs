@@ -14,6 +14,9 @@ public static class WebhookNormalizer
     /// <summary>The source name of the platform's own webhooks.</summary>
     public const string PlatformSource = "hoopai";
 
+    /// <summary>The source name of rows imported by sync-admin import (reserved: no webhook source may take it).</summary>
+    public const string ImportSource = "import";
+
     /// <summary>Normalises one accepted webhook.</summary>
     public static SyncEvent Normalize(WebhookReceived message)
     {

@@ -95,9 +95,9 @@ internal sealed partial class IngressOptionsValidator : IValidateOptions<Ingress
             }
 
             // Imported rows are events of this source: a webhook source of the same name would share their message ids.
-            if (string.Equals(sourceName, Sync.Messaging.Import.ImportEvents.Source, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(sourceName, Sync.Core.Events.WebhookNormalizer.ImportSource, StringComparison.OrdinalIgnoreCase))
             {
-                failures.Add($"{section}:Sources:{sourceName}: the name '{Sync.Messaging.Import.ImportEvents.Source}' is reserved for sync-admin import.");
+                failures.Add($"{section}:Sources:{sourceName}: the name '{Sync.Core.Events.WebhookNormalizer.ImportSource}' is reserved for sync-admin import.");
             }
 
             if (source.Secrets.Count == 0)

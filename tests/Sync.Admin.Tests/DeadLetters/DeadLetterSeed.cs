@@ -45,12 +45,12 @@ internal static class DeadLetterSeed
         };
         return new DeadLetterFailure(
             Queue, messageId.ToString(), typeof(WebhookReceived).FullName, locationId, JsonSerializer.Serialize(envelope, Web), headers,
-            "Sync.HoopAi.HoopAiApiException", faultMessage, "   at Sync.Messaging.Consumers.WebhookReceivedConsumer.Consume()", classification, failedAt)
+            "Sync.HoopAi.HoopAiApiException", faultMessage, "   at Sync.Components.Consumers.WebhookReceivedConsumer.Consume()", classification, failedAt)
         {
             HttpStatus = 422,
             ApiAnswer = """{"message":["email or phone is required for ada@example.com"]}""",
             Attempts = 5,
-            Consumer = "Sync.Messaging.Consumers.WebhookReceivedConsumer",
+            Consumer = "Sync.Components.Consumers.WebhookReceivedConsumer",
         };
     }
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Sync.Messaging;
+using Sync.Components;
 using Sync.Sandbox;
 using Sync.Testing;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Sync.HoopAi;
-using Sync.Messaging.Reconcile;
+using Sync.Components.Reconcile;
 using Sync.Storage;
 
 namespace Sync.Admin.Tests.Reconcile;

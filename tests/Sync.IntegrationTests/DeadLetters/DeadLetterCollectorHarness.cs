@@ -93,11 +93,11 @@ internal sealed class DeadLetterCollectorHarness : IAsyncDisposable
         {
             ["MT-Fault-ExceptionType"] = "Sync.HoopAi.HoopAiApiException",
             ["MT-Fault-Message"] = "HoopAI answered 422 Unprocessable Entity",
-            ["MT-Fault-StackTrace"] = "   at Sync.Messaging.Consumers.WebhookReceivedConsumer.Consume()",
+            ["MT-Fault-StackTrace"] = "   at Sync.Components.Consumers.WebhookReceivedConsumer.Consume()",
             ["MT-Fault-Timestamp"] = failedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             ["MT-Fault-InputAddress"] = $"rabbitmq://localhost/{VirtualHost.Name}/webhook-received",
             ["MT-Fault-MessageType"] = "Sync.Contracts.WebhookReceived",
-            ["MT-Fault-ConsumerType"] = "Sync.Messaging.Consumers.WebhookReceivedConsumer",
+            ["MT-Fault-ConsumerType"] = "Sync.Components.Consumers.WebhookReceivedConsumer",
             ["MT-Reason"] = "fault",
         };
         foreach (var (key, value) in syncHeaders ?? new Dictionary<string, object?>())

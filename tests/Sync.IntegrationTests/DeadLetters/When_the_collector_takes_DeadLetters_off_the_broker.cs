@@ -85,7 +85,7 @@ public sealed class When_the_collector_takes_DeadLetters_off_the_broker
             Assert.That(d.MessageType, Is.EqualTo("Sync.Contracts.WebhookReceived"));
             Assert.That(d.FaultType, Is.EqualTo("Sync.HoopAi.HoopAiApiException"));
             Assert.That(d.FaultStackTrace, Does.Contain("WebhookReceivedConsumer"));
-            Assert.That(d.Consumer, Is.EqualTo("Sync.Messaging.Consumers.WebhookReceivedConsumer"));
+            Assert.That(d.Consumer, Is.EqualTo("Sync.Components.Consumers.WebhookReceivedConsumer"));
             Assert.That(d.FirstFailedAt, Is.EqualTo(_failedAt));
             Assert.That(d.Headers["MT-Reason"], Is.EqualTo("fault"));
             Assert.That(d.Body, Does.Contain("\"messageType\""));

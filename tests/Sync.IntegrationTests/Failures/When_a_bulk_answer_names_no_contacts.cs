@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Sync.Core;
 using Sync.Emitter;
 using Sync.IntegrationTests.Worker;
-using Sync.Messaging.Consumers;
+using Sync.Components.Consumers;
 using Sync.Sandbox;
 using Sync.Storage;
 

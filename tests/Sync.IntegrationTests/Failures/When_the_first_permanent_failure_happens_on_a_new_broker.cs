@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Sync.Emitter;
 using Sync.Messaging;
-using Sync.Messaging.Consumers;
+using Sync.Components.Consumers;
 using Sync.Storage;
 using Sync.IntegrationTests.Worker;
 

@@ -5,12 +5,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sync.Components;
 using Sync.Contracts;
 using Sync.Core;
 using Sync.Emitter;
 using Sync.HoopAi.OAuth;
 using Sync.IntegrationTests.Failures;
-using Sync.Messaging;
 using Sync.Messaging.Redelivery;
 using Sync.Sandbox;
 using Sync.Storage;
@@ -105,7 +105,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
         if (ProgressLoggerProvider.Requested)
         {
             builder.Logging.AddProvider(new ProgressLoggerProvider(LogLevel.Debug)).SetMinimumLevel(LogLevel.Information)
-                .AddFilter("Sync.Messaging.Consumers", LogLevel.Debug);
+                .AddFilter("Sync.Components.Consumers", LogLevel.Debug);
         }
         builder.Services.AddSyncWorker(builder.Configuration);
         var host = builder.Build();

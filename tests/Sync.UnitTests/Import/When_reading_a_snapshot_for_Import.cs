@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Sync.Core;
-using Sync.Messaging.Import;
+using Sync.Components.Import;
 
 namespace Sync.UnitTests.Import;
 

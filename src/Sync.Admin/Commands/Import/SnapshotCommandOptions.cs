@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Sync.Messaging.Import;
+using Sync.Components.Import;
 using Sync.Storage;
 
 namespace Sync.Admin.Commands.Import;

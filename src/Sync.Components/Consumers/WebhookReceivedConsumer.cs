@@ -8,7 +8,7 @@ using Sync.HoopAi.Tokens;
 using Sync.Messaging.Outbox;
 using Sync.Storage;
 
-namespace Sync.Messaging.Consumers;
+namespace Sync.Components.Consumers;
 
 /// <summary>
 /// Applies an accepted webhook. Duplicates are dropped through the inbox; the event is normalised; installs and

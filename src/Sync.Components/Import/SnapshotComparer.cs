@@ -4,7 +4,7 @@ using Sync.Core;
 using Sync.Core.Webhooks;
 using Sync.HoopAi.Api;
 
-namespace Sync.Messaging.Import;
+namespace Sync.Components.Import;
 
 /// <summary>What to compare.</summary>
 /// <param name="LocationId">The location.</param>

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Sync.Messaging.Reconcile;
+namespace Sync.Components.Reconcile;
 
 /// <summary>
 /// Reconcile (<c>Sync:Reconcile</c>): rebuilding a location's contact index from the CRM, by <c>sync-admin reconcile</c>

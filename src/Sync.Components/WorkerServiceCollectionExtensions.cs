@@ -1,15 +1,16 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Sync.Components.Consumers;
+using Sync.Components.Reconcile;
 using Sync.HoopAi;
+using Sync.Messaging;
 using Sync.Messaging.Circuits;
-using Sync.Messaging.Consumers;
 using Sync.Messaging.DeadLetters;
-using Sync.Messaging.Reconcile;
 using Sync.Messaging.Redelivery;
 using Sync.Storage;
 
-namespace Sync.Messaging;
+namespace Sync.Components;
 
 /// <summary>Registers the worker: storage, the API client, the consumers on their work queues, and the outbox relay.</summary>
 public static class WorkerServiceCollectionExtensions

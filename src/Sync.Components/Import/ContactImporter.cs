@@ -1,7 +1,7 @@
-using Sync.Messaging.Consumers;
+using Sync.Components.Consumers;
 using Sync.Storage;
 
-namespace Sync.Messaging.Import;
+namespace Sync.Components.Import;
 
 /// <summary>What to import.</summary>
 /// <param name="LocationId">The location the contacts belong to (an installed one).</param>

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Sync.Core;
 
-namespace Sync.Messaging.Import;
+namespace Sync.Components.Import;
 
 /// <summary>
 /// Streams the contacts of a snapshot file, one <see cref="SnapshotRecord"/> at a time, holding only the record being

@@ -2,7 +2,7 @@ using Sync.Contracts;
 using Sync.Core.Events;
 using Sync.Storage;
 
-namespace Sync.Messaging.Consumers;
+namespace Sync.Components.Consumers;
 
 /// <summary>
 /// The staleness guard of contact upserts and deletes: a last-writer-wins register per field, by event time. Each

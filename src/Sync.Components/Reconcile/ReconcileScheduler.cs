@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Sync.Core;
 using Sync.Storage;
 
-namespace Sync.Messaging.Reconcile;
+namespace Sync.Components.Reconcile;
 
 /// <summary>
 /// Reconciles locations on a schedule when <see cref="ReconcileOptions.Enabled"/>: every

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Sync.HoopAi.Api;
 using Sync.Storage;
 
-namespace Sync.Messaging.Reconcile;
+namespace Sync.Components.Reconcile;
 
 /// <summary>How one reconcile run is asked for.</summary>
 /// <param name="LocationId">The location.</param>

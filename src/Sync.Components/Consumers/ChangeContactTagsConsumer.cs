@@ -7,7 +7,7 @@ using Sync.HoopAi.Api;
 using Sync.Messaging.Redelivery;
 using Sync.Storage;
 
-namespace Sync.Messaging.Consumers;
+namespace Sync.Components.Consumers;
 
 /// <summary>
 /// Applies tag commands in batches grouped by location: one <c>POST /contacts/bulk/tags/update/{add|remove}</c> per

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Sync.Messaging.Consumers;
+namespace Sync.Components.Consumers;
 
 /// <summary>How the worker consumes (<c>Sync:Worker</c>). Scale out by adding worker processes; these tune one process.</summary>
 public sealed class WorkerOptions

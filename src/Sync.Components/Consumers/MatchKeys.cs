@@ -1,6 +1,6 @@
 using Sync.Storage;
 
-namespace Sync.Messaging.Consumers;
+namespace Sync.Components.Consumers;
 
 /// <summary>The contact index keys of a contact: its email, phone and external id, those it has.</summary>
 internal static class MatchKeys

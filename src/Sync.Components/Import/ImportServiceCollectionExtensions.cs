@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Sync.Messaging.Import;
+namespace Sync.Components.Import;
 
 /// <summary>Registers the import and the snapshot comparison.</summary>
 public static class ImportServiceCollectionExtensions

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using MassTransit;
 using MassTransit.Logging;
 
-namespace Sync.Messaging.Consumers;
+namespace Sync.Components.Consumers;
 
 /// <summary>The trace contexts of the messages of a batch, as MassTransit carried them in their headers.</summary>
 internal static class TraceLinks

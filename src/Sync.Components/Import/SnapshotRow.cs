@@ -1,6 +1,6 @@
 using Sync.Core;
 
-namespace Sync.Messaging.Import;
+namespace Sync.Components.Import;
 
 /// <summary>The files <see cref="SnapshotReader"/> reads.</summary>
 public enum SnapshotFormat

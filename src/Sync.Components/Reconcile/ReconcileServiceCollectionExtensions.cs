@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Sync.Messaging.Reconcile;
+namespace Sync.Components.Reconcile;
 
 /// <summary>Registers reconcile.</summary>
 public static class ReconcileServiceCollectionExtensions

@@ -5,9 +5,10 @@ using Sync.Contracts;
 using Sync.Core;
 using Sync.Core.Webhooks;
 using Sync.Messaging.Outbox;
+using Sync.Core.Events;
 using Sync.Storage;
 
-namespace Sync.Messaging.Import;
+namespace Sync.Components.Import;
 
 /// <summary>
 /// Turns snapshot rows (and repairs) into source events as a webhook would bring them (<c>docs/schemas/source-event.schema.json</c>):
@@ -18,7 +19,7 @@ namespace Sync.Messaging.Import;
 public static class ImportEvents
 {
     /// <summary>The source name of imported and repaired events.</summary>
-    public const string Source = "import";
+    public const string Source = WebhookNormalizer.ImportSource;
 
     /// <summary>Namespace of import event ids.</summary>
     public static readonly Guid ImportNamespace = new("6d1f2a0e-0c57-4a53-9a3e-52b1f6d1c101");

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Sync.Messaging.Import;
+namespace Sync.Components.Import;
 
 /// <summary>
 /// Which column of a snapshot file (a CSV header, a JSON line's property) feeds which contact field. By default a
