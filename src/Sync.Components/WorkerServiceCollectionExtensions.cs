@@ -7,6 +7,7 @@ using Sync.HoopAi;
 using Sync.Messaging;
 using Sync.Messaging.Circuits;
 using Sync.Messaging.DeadLetters;
+using Sync.Messaging.Observability;
 using Sync.Messaging.Redelivery;
 using Sync.Storage;
 
@@ -42,6 +43,7 @@ public static class WorkerServiceCollectionExtensions
             x.AddConsumer<ChangeContactTagsConsumer, ChangeContactTagsConsumerDefinition>();
             x.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.ApplySyncWorkQueuePolicy(context));
         });
+        services.AddReceiveObserver<StageReceiveObserver>();
         services.AddSyncOutboxRelay();
         services.AddSyncDeadLetterCollector(configuration);
 

@@ -95,6 +95,22 @@ public static class SyncTelemetry
     public static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>(
         "sync.dead_letters", "{message}", "Messages dead-lettered, by queue and failure classification.");
 
+    /// <summary>
+    /// Where one message's time goes in the worker, by <c>consumer</c> (<c>webhook-received</c>,
+    /// <c>change-contact-tags</c>, or <c>api</c> for the parts of an API call) and <c>stage</c> (e.g. <c>receive</c>,
+    /// <c>inbox-check</c>, <c>guard</c>, <c>rate-limit</c>, <c>token</c>, <c>http</c>, <c>commit</c>): the per-stage
+    /// breakdown of docs/benchmarks.md, read from <c>_sum</c> ÷ <c>_count</c>. See <see cref="StageClock"/>.
+    /// </summary>
+    public static readonly Histogram<double> StageDuration = Meter.CreateHistogram(
+        "sync.worker.stage.duration", "s", "Time one message spent in each stage of the worker.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
+
+    /// <summary>Records one stage of <paramref name="consumer"/> in <see cref="StageDuration"/>.</summary>
+    public static void RecordStage(string consumer, string stage, TimeSpan elapsed) =>
+        StageDuration.Record(elapsed.TotalSeconds,
+            new KeyValuePair<string, object?>("consumer", consumer),
+            new KeyValuePair<string, object?>("stage", stage));
+
     /// <summary>Unsent outbox rows, as the last sample saw them.</summary>
     public static readonly Gauge<long> OutboxBacklog = Meter.CreateGauge<long>(
         "sync.outbox.backlog", "{message}", "Unsent outbox rows.");

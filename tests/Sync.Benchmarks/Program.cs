@@ -49,6 +49,14 @@ foreach (var row in rows)
 
 Console.WriteLine();
 Console.WriteLine($"Ledger of the ingress run: sent {ingress.Sent:N0}, answered 200 {ingress.Accepted:N0}, in the work queue {ingress.Queued:N0}, left in the outbox {ingress.LeftInOutbox:N0}: {(ingress.Balanced ? "balanced" : "NOT balanced, run void")}");
+Console.WriteLine();
+Console.WriteLine("Where one upsert's time goes in the worker (P3's run; mean per message, from sync_worker_stage_duration_seconds):");
+Console.WriteLine();
+Console.WriteLine(StageBreakdown.ToMarkdown(worker.Stages));
+Console.WriteLine();
+Console.WriteLine("CPU per applied upsert during P3's drain, by process: " + string.Join(", ", worker.CpuSeconds
+    .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value * 1_000_000 / Math.Max(1, worker.AppliedCount):N0} µs"))));
+Console.WriteLine();
 Console.WriteLine($"Ledger of the worker run: sent {worker.Sent:N0}, applied {worker.AppliedCount:N0}, dead-lettered {worker.DeadLettered:N0}: {(worker.Balanced ? "balanced" : "NOT balanced, run void")}");
 await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(new { mode, at = DateTime.UtcNow, cores = Environment.ProcessorCount, raw, bare, ingress, worker, rows },
     new JsonSerializerOptions { WriteIndented = true }));

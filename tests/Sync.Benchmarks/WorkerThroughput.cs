@@ -24,7 +24,7 @@ internal static class WorkerThroughput
 {
     private static readonly string Key = Convert.ToBase64String(Encoding.ASCII.GetBytes("benchmark-token-key-of-32-bytes!"));
 
-    public sealed record Result(Measurement Applied, long PeakRssBytes, long Sent, long AppliedCount, long DeadLettered, bool Balanced, string Settings);
+    public sealed record Result(Measurement Applied, long PeakRssBytes, long Sent, long AppliedCount, long DeadLettered, bool Balanced, string Settings, IReadOnlyList<StageBreakdown.Stage> Stages, IReadOnlyDictionary<string, double> CpuSeconds);
 
     public static async Task<Result> RunAsync(int events, int locations, string workerDll, Progress progress)
     {
@@ -64,8 +64,11 @@ internal static class WorkerThroughput
         await PreQueueAsync(vhost, events, locations, progress);
 
         var settings = $"quorum queues, {events:N0} upserts over {locations} locations, sandbox limit off and latency 0, worker limit off, worker defaults";
-        using var worker = StartWorker(workerDll, vhost, database, sandbox);
+        var metricsPort = FreeTcpPort();
+        using var worker = StartWorker(workerDll, vhost, database, sandbox, metricsPort);
         var peakRss = 0L;
+        CpuMeter? cpu = null;
+        IReadOnlyDictionary<string, double> cpuSeconds = new Dictionary<string, double>();
         Stopwatch? clock = null;
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
         long applied = 0;
@@ -77,11 +80,13 @@ internal static class WorkerThroughput
             if (applied > 0 && clock is null)
             {
                 clock = Stopwatch.StartNew();
+                cpu = CpuMeter.Start(() => [worker.Id]);
             }
 
             progress.Report("worker drains upserts", applied, events);
             if (applied >= events)
             {
+                cpuSeconds = cpu?.Stop() ?? cpuSeconds;
                 break;
             }
 
@@ -99,13 +104,24 @@ internal static class WorkerThroughput
             }
         }
 
+        IReadOnlyList<StageBreakdown.Stage> stages = [];
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            stages = StageBreakdown.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics")));
+        }
+        catch (HttpRequestException ex)
+        {
+            Progress.Say($"the worker's /metrics could not be read ({ex.Message}): no stage breakdown");
+        }
+
         if (!worker.HasExited)
         {
             worker.Kill(entireProcessTree: true);
         }
 
         var balanced = applied + deadLettered == events;
-        return new Result(new Measurement((applied - 1) / seconds, applied, seconds), peakRss, events, applied, deadLettered, balanced, settings);
+        return new Result(new Measurement((applied - 1) / seconds, applied, seconds), peakRss, events, applied, deadLettered, balanced, settings, stages, cpuSeconds);
     }
 
     private static string LocationId(int i) => $"BenchLocation{i:D7}";
@@ -162,7 +178,14 @@ internal static class WorkerThroughput
         }
     }
 
-    private static Process StartWorker(string workerDll, RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox)
+    private static int FreeTcpPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static Process StartWorker(string workerDll, RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox, int metricsPort)
     {
         var start = new ProcessStartInfo("dotnet", [workerDll])
         {
@@ -186,6 +209,7 @@ internal static class WorkerThroughput
         env["Sync__RabbitMq__Password"] = vhost.Password;
         env["Sync__HoopAi__BaseUrl"] = sandbox.BaseAddress.ToString();
         env["Sync__HoopAi__RateLimitEnabled"] = "false";
+        env["Sync__Worker__Http__Urls"] = $"http://127.0.0.1:{metricsPort}";
         var process = Process.Start(start) ?? throw new InvalidOperationException("The worker did not start.");
         process.OutputDataReceived += (_, line) => { };
         process.ErrorDataReceived += (_, line) =>

@@ -39,17 +39,16 @@ public sealed partial class WebhookReceivedConsumer(
         ArgumentNullException.ThrowIfNull(context);
         var messageId = context.MessageId ?? DeterministicId.ForWebhook(context.Message.Source, context.Message.EventId);
         var cancellationToken = context.CancellationToken;
-        if (await inbox.IsProcessedAsync(InboxName, messageId, cancellationToken))
-        {
-            LogDuplicate(messageId, context.Message.EventType, context.Message.EventId);
-            CountEvent("duplicate");
-            return;
-        }
+        // From the broker's delivery to here: deserialising, the receive pipe, and waiting for a free consumer.
+        SyncTelemetry.RecordStage(InboxName, "receive", context.ReceiveContext.ElapsedTime);
+        var stages = new StageClock(InboxName);
 
+        // No separate inbox read first: each path marks the message processed inside its own transaction, and a
+        // message already marked (a redelivery, a duplicate webhook) is dropped there, a round trip sooner.
         var syncEvent = WebhookNormalizer.Normalize(context.Message);
         var outcome = syncEvent switch
         {
-            ContactUpsertRequested upsert => await UpsertAsync(messageId, upsert, cancellationToken),
+            ContactUpsertRequested upsert => await UpsertAsync(messageId, upsert, stages, cancellationToken),
             ContactTagsChangeRequested tags => await ChangeTagsAsync(messageId, tags, cancellationToken),
             ContactDeleteRequested delete => await DeleteAsync(messageId, delete, cancellationToken),
             PlatformContactChanged changed => await IndexAsync(messageId, changed, cancellationToken),
@@ -58,7 +57,15 @@ public sealed partial class WebhookReceivedConsumer(
             AppUninstalled uninstalled => await UninstallAsync(messageId, uninstalled, cancellationToken),
             _ => await MarkOnlyAsync(messageId, "ignored", cancellationToken),
         };
-        LogApplied(context.Message.Source, context.Message.EventType, syncEvent.LocationId, context.Message.EventId, outcome);
+        if (outcome == "duplicate")
+        {
+            LogDuplicate(messageId, context.Message.EventType, context.Message.EventId);
+        }
+        else
+        {
+            LogApplied(context.Message.Source, context.Message.EventType, syncEvent.LocationId, context.Message.EventId, outcome);
+        }
+
         CountEvent(outcome);
     }
 
@@ -67,22 +74,44 @@ public sealed partial class WebhookReceivedConsumer(
             new KeyValuePair<string, object?>("consumer", InboxName),
             new KeyValuePair<string, object?>("result", outcome switch { "duplicate" => "deduplicated", "stale" => "stale", _ => "applied" }));
 
-    private async Task<string> UpsertAsync(Guid messageId, ContactUpsertRequested upsert, CancellationToken cancellationToken)
+    private async Task<string> UpsertAsync(Guid messageId, ContactUpsertRequested upsert, StageClock stages, CancellationToken cancellationToken)
     {
+        stages.Lap("normalise");
         // Keys are mapped to field ids before the transaction opens (the read may wait for the API); an unknown key
         // fails the event for good, naming the key.
-        var customFieldIds = upsert.Fields.CustomFields is { Count: > 0 } byKey
-            ? await customFields.ResolveAsync(api, upsert.LocationId, byKey, cancellationToken)
-            : null;
+        IReadOnlyDictionary<string, CustomFieldValue>? customFieldIds = null;
+        if (upsert.Fields.CustomFields is { Count: > 0 } byKey)
+        {
+            try
+            {
+                customFieldIds = await customFields.ResolveAsync(api, upsert.LocationId, byKey, cancellationToken);
+            }
+            catch (SyncFailureException)
+            {
+                // Applied before the field's definition went away: a duplicate is still only a duplicate.
+                if (await inbox.IsProcessedAsync(InboxName, messageId, cancellationToken))
+                {
+                    return "duplicate";
+                }
+
+                throw;
+            }
+        }
+
+        stages.Lap("custom-fields");
         await using var unitOfWork = await database.BeginAsync(cancellationToken);
+        stages.Lap("begin");
         if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
         {
             return "duplicate";
         }
 
+        stages.Lap("inbox-mark");
+
         // Only the fields no newer event has set are applied (the guard rows stay locked until commit, so concurrent
         // events for one contact apply one after the other); an upsert older than the contact's deletion sets nothing.
         var fresh = await ContactGuard.AdvanceUpsertAsync(index, unitOfWork, upsert, cancellationToken);
+        stages.Lap("guard");
         string? contactId = null;
         var outcome = "stale";
         if (fresh is not null)
@@ -91,8 +120,10 @@ public sealed partial class WebhookReceivedConsumer(
                 ? freshCustom.Keys.Select(key => customFieldIds[key]).ToList()
                 : null;
             var result = await api.UpsertContactAsync(upsert.LocationId, fresh, values, cancellationToken);
+            stages.Lap("api");
             contactId = result.Contact.Id;
             await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, MatchKeys.Entries(upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId, contactId), cancellationToken);
+            stages.Lap("index");
             outcome = result.Created ? "created" : "updated";
         }
 
@@ -103,9 +134,11 @@ public sealed partial class WebhookReceivedConsumer(
                 new ContactReference(contactId, upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId),
                 Contracts.TagOperation.Add, upsert.TagsToAdd, upsert.OccurredAt, upsert.EventId);
             await outbox.EnqueueAsync(unitOfWork, [ToOutbox(messageId, command)], cancellationToken);
+            stages.Lap("outbox");
         }
 
         await unitOfWork.CommitAsync(cancellationToken);
+        stages.Lap("commit");
         return outcome;
     }
 

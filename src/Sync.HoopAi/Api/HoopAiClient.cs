@@ -25,6 +25,8 @@ namespace Sync.HoopAi.Api;
 /// </summary>
 public sealed partial class HoopAiClient
 {
+    private const string StageConsumer = "api";
+
     private const int MaxDetailLength = 300;
 
     /// <summary>The route templates this client calls: the <c>route</c> label of the API metrics and log lines.</summary>
@@ -267,10 +269,13 @@ public sealed partial class HoopAiClient
             _circuit.EnsureCallable(locationId);
         }
 
+        var stages = new StageClock(StageConsumer);
         var token = await _tokens.GetAccessTokenAsync(locationId, cancellationToken);
+        stages.Lap("token");
         for (var renewed = false; ; renewed = true)
         {
             var attempt = ++attempts.Value;
+            stages.Skip();
             if (budgetShare < 1)
             {
                 await _limiter.AcquireAsync(locationId, budgetShare, cancellationToken);
@@ -279,6 +284,8 @@ public sealed partial class HoopAiClient
             {
                 await _limiter.AcquireAsync(locationId, cancellationToken);
             }
+
+            stages.Lap("rate-limit");
 
             using var request = new HttpRequestMessage(method, path);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -310,6 +317,7 @@ public sealed partial class HoopAiClient
 
             using (response)
             {
+                stages.Lap("http");
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var limits = RateLimitSnapshot.From(response.Headers, _time.GetUtcNow());
                 _limiter.Observe(locationId, limits);
