@@ -3,7 +3,9 @@ namespace Sync.Storage;
 /// <summary>
 /// API budgets shared by every worker process: per (app, location), a fixed window with a permit count, and a block
 /// set when the API answers 429. Each call is one atomic database operation, so N processes together never take more
-/// than the limit in a window.
+/// than the limit in a window. Every time the state holds is the database's: "now" is read by the database in the
+/// statement that decides, and every wait returned is measured from it, so processes whose clocks differ still share
+/// one schedule. Durations cross the boundary, instants of a process's clock do not.
 /// </summary>
 public interface IRateLimitStore
 {
@@ -28,10 +30,12 @@ public interface IRateLimitStore
         string app, string locationId, RateLimitBudget budget, RateLimitObservation? observed, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Blocks (<paramref name="app"/>, <paramref name="locationId"/>) until <paramref name="until"/> (e.g. the reset a 429
-    /// announced). A block only ever extends: an earlier <paramref name="until"/> than the current block changes nothing.
+    /// Blocks (<paramref name="app"/>, <paramref name="locationId"/>) for <paramref name="duration"/> from the database's
+    /// now (e.g. the wait a 429 asked for, measured from when the caller read it). A block only ever extends: one that
+    /// would end before the current block changes nothing.
     /// </summary>
-    Task BlockUntilAsync(string app, string locationId, DateTimeOffset until, CancellationToken cancellationToken);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative.</exception>
+    Task BlockForAsync(string app, string locationId, TimeSpan duration, CancellationToken cancellationToken);
 }
 
 /// <summary>The answer to a slot reservation.</summary>
@@ -46,12 +50,16 @@ public readonly record struct RateLimitReservation(bool Granted, TimeSpan Wait, 
 /// <param name="Headroom">Share of the limit kept in reserve (0.02: slots 2 % further apart).</param>
 /// <param name="DailyLimit">Calls per daily window.</param>
 /// <param name="DailyWindow">
-/// The daily window's length; windows are aligned on the Unix epoch (a day: they start at 00:00 UTC).
+/// The daily window's length; windows are aligned on the Unix epoch (a day: they start at 00:00 UTC) of the database's
+/// clock.
 /// </param>
 /// <param name="MaxWait">The longest a granted slot may be away.</param>
 public sealed record RateLimitBudget(int Max, TimeSpan Interval, double Headroom, int DailyLimit, TimeSpan DailyWindow, TimeSpan MaxWait)
 {
-    /// <summary>The start of the daily window <paramref name="at"/> falls in.</summary>
+    /// <summary>
+    /// The start of the daily window <paramref name="at"/> falls in. The store computes its windows in the database by
+    /// the same rule; this is for a process's own estimate (logs, how long a 429 for the daily budget waits).
+    /// </summary>
     public DateTimeOffset DailyWindowStart(DateTimeOffset at) =>
         DateTimeOffset.UnixEpoch + TimeSpan.FromTicks((at - DateTimeOffset.UnixEpoch).Ticks / DailyWindow.Ticks * DailyWindow.Ticks);
 }
@@ -61,7 +69,10 @@ public sealed record RateLimitBudget(int Max, TimeSpan Interval, double Headroom
 /// <param name="Interval">The burst interval announced.</param>
 /// <param name="DailyLimit">The daily limit announced.</param>
 /// <param name="DailyUsed">Calls of the daily window used so far (limit − remaining), as the API counts them.</param>
-/// <param name="At">When the answer came (which daily window <paramref name="DailyUsed"/> belongs to).</param>
+/// <param name="At">
+/// When the answer came, by the caller's clock (the store's <see cref="TimeProvider"/>): only its age crosses to the
+/// database, which decides by its own clock which daily window <paramref name="DailyUsed"/> belongs to.
+/// </param>
 public sealed record RateLimitObservation(int? Max, TimeSpan? Interval, int? DailyLimit, int? DailyUsed, DateTimeOffset At);
 
 /// <summary>The answer to a request for permits.</summary>

@@ -232,9 +232,10 @@ public sealed partial class SharedRateLimiter(
             wait = grown < cap ? grown : cap;
         }
 
-        var until = now + wait;
-        await store.BlockUntilAsync(settings.AppId, locationId, until, cancellationToken);
-        LogBlocked(locationId, until);
+        // The wait, not an instant: the store adds it to the database's now, so this process's clock does not move the
+        // block for the others.
+        await store.BlockForAsync(settings.AppId, locationId, wait, cancellationToken);
+        LogBlocked(locationId, wait);
         return wait;
     }
 
@@ -257,8 +258,8 @@ public sealed partial class SharedRateLimiter(
     [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Location {LocationId}: the API allows {Max} calls per {Interval}")]
     private partial void LogLimitLearned(string locationId, int max, TimeSpan interval);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "Location {LocationId} was rate limited; every process holds its calls until {Until:O}")]
-    private partial void LogBlocked(string locationId, DateTimeOffset until);
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "Location {LocationId} was rate limited; every process holds its calls for {Wait}")]
+    private partial void LogBlocked(string locationId, TimeSpan wait);
 
     [LoggerMessage(EventId = 3203, Level = LogLevel.Debug, Message = "Location {LocationId}: next API slot is {Wait} away; the message waits in the queue")]
     private partial void LogBudgetExhausted(string locationId, TimeSpan wait);

@@ -4,7 +4,11 @@ using Sync.Storage.Internal.SqlServer;
 
 namespace Sync.Storage.Internal;
 
-/// <summary>Shared rate-limit state over either provider.</summary>
+/// <summary>
+/// Shared rate-limit state over either provider. The database's clock keeps the schedule: the SQL reads "now" itself
+/// and returns it, and every wait is measured from it. The process's clock (<paramref name="time"/>) only dates an
+/// observation's age.
+/// </summary>
 internal abstract class RateLimitStore(StorageDatabase database, TimeProvider time) : IRateLimitStore
 {
     protected StorageDatabase Database { get; } = database;
@@ -18,13 +22,18 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
         ArgumentOutOfRangeException.ThrowIfGreaterThan(permits, limit);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
 
-        var now = time.GetUtcNow();
         var state = await TakeAsync(
-            new { App = app, LocationId = locationId, Permits = permits, Limit = limit, Now = now, WindowCutoff = now - window },
+            new { App = app, LocationId = locationId, Permits = permits, Limit = limit, WindowMs = Milliseconds(window) },
             cancellationToken);
         if (state.Granted)
         {
             return new RateLimitDecision(true, TimeSpan.Zero);
+        }
+
+        if (state.DbNow is not { } now)
+        {
+            // The row went away between the take and the read: nothing is known to wait for.
+            return new RateLimitDecision(false, TimeSpan.Zero);
         }
 
         var wait = TimeSpan.Zero;
@@ -54,29 +63,31 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
         ArgumentOutOfRangeException.ThrowIfLessThan(budget.MaxWait, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegative(budget.Headroom);
 
-        var now = time.GetUtcNow();
-        var windowStart = budget.DailyWindowStart(now);
-
-        // A count from an earlier daily window says nothing of this one.
-        var observedUsed = observed is { DailyUsed: { } used } && budget.DailyWindowStart(observed.At) == windowStart ? used : (int?)null;
+        // Only how long ago the answer came crosses to the database; it places that age on its own clock.
+        var observedAge = observed is null ? TimeSpan.Zero : time.GetUtcNow() - observed.At;
         var parameters = new
         {
             App = app,
             LocationId = locationId,
-            Now = now,
-            Latest = now + budget.MaxWait,
+            MaxWaitMs = Milliseconds(budget.MaxWait),
             budget.Max,
             IntervalMs = Milliseconds(budget.Interval),
             SpacingFactor = 1 + budget.Headroom,
             budget.DailyLimit,
-            DailyWindowStart = windowStart,
-            DailyWindowEnd = windowStart + budget.DailyWindow,
+            DailyWindowMs = Milliseconds(budget.DailyWindow),
             ObservedMax = observed?.Max is > 0 ? observed.Max : null,
             ObservedIntervalMs = observed?.Interval is { } interval && interval > TimeSpan.Zero ? Milliseconds(interval) : (int?)null,
             ObservedDailyLimit = observed?.DailyLimit is > 0 ? observed.DailyLimit : null,
-            ObservedDailyUsed = observedUsed is >= 0 ? observedUsed : null,
+            ObservedDailyUsed = observed?.DailyUsed is >= 0 ? observed.DailyUsed : null,
+            ObservedAgeMs = observed?.DailyUsed is >= 0 ? Milliseconds(observedAge > TimeSpan.Zero ? observedAge : TimeSpan.Zero) : (int?)null,
         };
         var schedule = await ReserveSlotAsync(parameters, cancellationToken);
+        if (schedule.DbNow is not { } now)
+        {
+            // No schedule row to judge by (it cannot be missing after the learn step; say "soon" rather than fail).
+            return new RateLimitReservation(false, TimeSpan.FromMilliseconds(Math.Max(1, schedule.SpacingMilliseconds)));
+        }
+
         if (schedule.Granted)
         {
             var slot = schedule.NextSlotAt!.Value - TimeSpan.FromMilliseconds(schedule.SpacingMilliseconds);
@@ -84,7 +95,7 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
         }
 
         var dailyLimit = schedule.DailyLimit ?? budget.DailyLimit;
-        if (schedule.DailyWindowStart is { } started && started >= windowStart && schedule.DailyUsed >= dailyLimit)
+        if (schedule.DailyWindowStart is { } started && started >= schedule.CurrentDailyWindowStart && schedule.DailyUsed >= dailyLimit)
         {
             var reset = started + budget.DailyWindow;
             return new RateLimitReservation(false, reset > now ? reset - now : TimeSpan.FromSeconds(1), DailyLimitReached: true);
@@ -94,26 +105,27 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
         return new RateLimitReservation(false, busyUntil > now ? busyUntil - now : TimeSpan.FromMilliseconds(Math.Max(1, schedule.SpacingMilliseconds)));
     }
 
-    public Task BlockUntilAsync(string app, string locationId, DateTimeOffset until, CancellationToken cancellationToken)
+    public Task BlockForAsync(string app, string locationId, TimeSpan duration, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(app);
         ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
-        return BlockAsync(new { App = app, LocationId = locationId, Until = DbValues.Utc(until), Now = time.GetUtcNow() }, cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        return BlockAsync(new { App = app, LocationId = locationId, DurationMs = Milliseconds(duration) }, cancellationToken);
     }
 
     /// <summary>
-    /// Runs the atomic take with parameters App, LocationId, Permits, Limit, Now, WindowCutoff; when refused, also
-    /// returns the state the wait is computed from.
+    /// Runs the atomic take with parameters App, LocationId, Permits, Limit, WindowMs; when refused, also returns the
+    /// state the wait is computed from and the database's now.
     /// </summary>
     protected abstract Task<TakeState> TakeAsync(object parameters, CancellationToken cancellationToken);
 
-    /// <summary>Runs the block with parameters App, LocationId, Until, Now.</summary>
+    /// <summary>Runs the block with parameters App, LocationId, DurationMs.</summary>
     protected abstract Task BlockAsync(object parameters, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores what was learned (parameters App, LocationId, Now, DailyWindowStart, Observed*), then reserves a slot no
-    /// later than Latest within the daily budget (Max, IntervalMs, SpacingFactor, DailyLimit as defaults); when refused,
-    /// returns the schedule that refused it.
+    /// Stores what was learned (parameters App, LocationId, DailyWindowMs, Observed*), then reserves a slot at most
+    /// MaxWaitMs away within the daily budget (Max, IntervalMs, SpacingFactor, DailyLimit as defaults); when refused,
+    /// returns the schedule that refused it. Either way with the database's now.
     /// </summary>
     protected abstract Task<ScheduleState> ReserveSlotAsync(object parameters, CancellationToken cancellationToken);
 
@@ -137,6 +149,12 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
         public int DailyUsed { get; set; }
 
         public DateTimeOffset? DailyWindowStart { get; set; }
+
+        /// <summary>The database's now the answer was given at.</summary>
+        public DateTimeOffset? DbNow { get; set; }
+
+        /// <summary>The start of the daily window <see cref="DbNow"/> falls in (only when refused).</summary>
+        public DateTimeOffset? CurrentDailyWindowStart { get; set; }
     }
 
     internal sealed class TakeState
@@ -148,6 +166,9 @@ internal abstract class RateLimitStore(StorageDatabase database, TimeProvider ti
         public int PermitsTaken { get; set; }
 
         public DateTimeOffset? BlockedUntil { get; set; }
+
+        /// <summary>The database's now the state was read at (only when refused).</summary>
+        public DateTimeOffset? DbNow { get; set; }
     }
 }
 

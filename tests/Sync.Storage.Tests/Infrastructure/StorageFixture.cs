@@ -72,13 +72,13 @@ public abstract class StorageFixture
         where T : notnull => Services.GetRequiredService<T>();
 
     /// <summary>
-    /// Another service provider on the same database (another "process"), optionally with other options; disposed
-    /// with the fixture.
+    /// Another service provider on the same database (another "process"), optionally with other options or its own
+    /// clock (the fixture's by default); disposed with the fixture.
     /// </summary>
-    protected ServiceProvider BuildServices(Action<StorageOptions>? customise = null)
+    protected ServiceProvider BuildServices(Action<StorageOptions>? customise = null, TimeProvider? time = null)
     {
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
+        services.AddSingleton<TimeProvider>(time ?? Clock);
         services.AddSyncStorage(options =>
         {
             options.Provider = Provider;

@@ -377,32 +377,53 @@ internal static partial class PostgreSqlStatements
         """;
 
     // ---------------------------------------------------------------- rate limits
+    //
+    // Every rate-limit statement reads "now" from the database, never from a parameter, so processes whose clocks differ
+    // share one clock. clock_timestamp(), not now(): now() is the start of the transaction, taken before the statement
+    // waits for the row lock another process's take or reservation holds; after such a wait it lies in the past, and a
+    // window or slot placed there would let the next caller in early. clock_timestamp() in a SET or WHERE of
+    // ON CONFLICT DO UPDATE / UPDATE is read when the locked row is written. (Several reads in one statement differ by
+    // microseconds, which no decision here depends on.)
 
     /// <summary>
-    /// Takes permits atomically: starts a new window when the current one ended (<c>window_started_at &lt;= @WindowCutoff</c>,
-    /// the cutoff being now − window), and takes only if not blocked and the window stays within <c>@Limit</c>.
-    /// One row affected when granted, none when refused.
+    /// Takes permits atomically: starts a new window when the current one ended (it started at least <c>@WindowMs</c> ago
+    /// by the database's clock), and takes only if not blocked and the window stays within <c>@Limit</c>. One row
+    /// affected when granted, none when refused.
     /// </summary>
     public const string RateLimitTryTake = $"""
         INSERT INTO {Tables.RateLimits} AS r (app, location_id, window_started_at, permits_taken, blocked_until)
-        VALUES (@App, @LocationId, @Now, @Permits, NULL)
+        VALUES (@App, @LocationId, clock_timestamp(), @Permits, NULL)
         ON CONFLICT (app, location_id) DO UPDATE
-        SET window_started_at = CASE WHEN r.window_started_at <= @WindowCutoff THEN @Now ELSE r.window_started_at END,
-            permits_taken = CASE WHEN r.window_started_at <= @WindowCutoff THEN 0 ELSE r.permits_taken END + @Permits
-        WHERE (r.blocked_until IS NULL OR r.blocked_until <= @Now)
-          AND CASE WHEN r.window_started_at <= @WindowCutoff THEN 0 ELSE r.permits_taken END + @Permits <= @Limit
+        SET window_started_at = CASE WHEN {WindowEnded} THEN clock_timestamp() ELSE r.window_started_at END,
+            permits_taken = CASE WHEN {WindowEnded} THEN 0 ELSE r.permits_taken END + @Permits
+        WHERE (r.blocked_until IS NULL OR r.blocked_until <= clock_timestamp())
+          AND CASE WHEN {WindowEnded} THEN 0 ELSE r.permits_taken END + @Permits <= @Limit
         """;
 
+    /// <summary>The state a refused take waits on, with the database's now the wait is measured from.</summary>
     public const string RateLimitGet = $"""
-        SELECT window_started_at AS WindowStartedAt, permits_taken AS PermitsTaken, blocked_until AS BlockedUntil
+        SELECT window_started_at AS WindowStartedAt, permits_taken AS PermitsTaken, blocked_until AS BlockedUntil,
+               clock_timestamp() AS DbNow
         FROM {Tables.RateLimits}
         WHERE app = @App AND location_id = @LocationId
         """;
 
+    /// <summary>Extends the block of a pair to <c>@DurationMs</c> past the database's now, creating the row when needed.</summary>
     public const string RateLimitBlock = $"""
         INSERT INTO {Tables.RateLimits} AS r (app, location_id, window_started_at, permits_taken, blocked_until)
-        VALUES (@App, @LocationId, @Now, 0, @Until)
+        VALUES (@App, @LocationId, clock_timestamp(), 0, clock_timestamp() + @DurationMs * interval '1 millisecond')
         ON CONFLICT (app, location_id) DO UPDATE
-        SET blocked_until = GREATEST(r.blocked_until, excluded.blocked_until)
+        SET blocked_until = GREATEST(r.blocked_until, clock_timestamp() + @DurationMs * interval '1 millisecond')
         """;
+
+    private const string WindowEnded = "r.window_started_at <= clock_timestamp() - @WindowMs * interval '1 millisecond'";
+
+    /// <summary>
+    /// The start of the daily window the database's now falls in: windows of <c>@DailyWindowMs</c> aligned on the Unix
+    /// epoch.
+    /// </summary>
+    private const string DailyWindowStartNow =
+        "to_timestamp(floor(extract(epoch FROM clock_timestamp()) * 1000 / @DailyWindowMs) * @DailyWindowMs / 1000)";
+
+    private const string DailyWindowEndNow = $"({DailyWindowStartNow} + @DailyWindowMs * interval '1 millisecond')";
 }

@@ -440,11 +440,16 @@ internal static partial class SqlServerStatements
         """;
 
     // ---------------------------------------------------------------- rate limits
+    //
+    // Every rate-limit statement reads "now" from the database (SYSUTCDATETIME(), as datetimeoffset +00:00 like the
+    // columns), never from a parameter, so processes whose clocks differ share one clock. It is read after the batch holds
+    // the row's lock: a time read before waiting for another process's take or reservation would lie in the past.
 
     /// <summary>
     /// Takes permits atomically (run in a transaction): makes sure the row exists under a key-range lock, then takes
-    /// only if not blocked and the window — restarted when it ended (<c>window_started_at &lt;= @WindowCutoff</c>) —
-    /// stays within <c>@Limit</c>. Returns whether it took, and the state that decides how long to wait.
+    /// only if not blocked and the window — restarted when it ended (it started at least <c>@WindowMs</c> ago by the
+    /// database's clock) — stays within <c>@Limit</c>. Returns whether it took, the state that decides how long to wait,
+    /// and the database's now the wait is measured from.
     /// </summary>
     public const string RateLimitTryTake = $"""
         SET NOCOUNT ON;
@@ -453,27 +458,54 @@ internal static partial class SqlServerStatements
             SELECT 1 FROM {Tables.RateLimits} WITH (UPDLOCK, HOLDLOCK)
             WHERE app = @App AND location_id = @LocationId)
             INSERT INTO {Tables.RateLimits} (app, location_id, window_started_at, permits_taken, blocked_until)
-            VALUES (@App, @LocationId, @Now, 0, NULL);
+            VALUES (@App, @LocationId, {UtcNow}, 0, NULL);
+        DECLARE @dbNow datetimeoffset(7) = {UtcNow};
+        DECLARE @windowCutoff datetimeoffset(7) = DATEADD(MILLISECOND, -@WindowMs, @dbNow);
         UPDATE {Tables.RateLimits}
-        SET window_started_at = CASE WHEN window_started_at <= @WindowCutoff THEN @Now ELSE window_started_at END,
-            permits_taken = CASE WHEN window_started_at <= @WindowCutoff THEN 0 ELSE permits_taken END + @Permits
+        SET window_started_at = CASE WHEN window_started_at <= @windowCutoff THEN @dbNow ELSE window_started_at END,
+            permits_taken = CASE WHEN window_started_at <= @windowCutoff THEN 0 ELSE permits_taken END + @Permits
         WHERE app = @App AND location_id = @LocationId
-          AND (blocked_until IS NULL OR blocked_until <= @Now)
-          AND CASE WHEN window_started_at <= @WindowCutoff THEN 0 ELSE permits_taken END + @Permits <= @Limit;
+          AND (blocked_until IS NULL OR blocked_until <= @dbNow)
+          AND CASE WHEN window_started_at <= @windowCutoff THEN 0 ELSE permits_taken END + @Permits <= @Limit;
         SET @taken = @@ROWCOUNT;
         SELECT CAST(CASE WHEN @taken > 0 THEN 1 ELSE 0 END AS bit) AS Granted, window_started_at AS WindowStartedAt,
-               permits_taken AS PermitsTaken, blocked_until AS BlockedUntil
+               permits_taken AS PermitsTaken, blocked_until AS BlockedUntil, @dbNow AS DbNow
         FROM {Tables.RateLimits}
         WHERE app = @App AND location_id = @LocationId;
         """;
 
-    /// <summary>Extends the block of a pair (run in a transaction), creating the row when needed.</summary>
+    /// <summary>
+    /// Extends the block of a pair to <c>@DurationMs</c> past the database's now (run in a transaction), creating the
+    /// row when needed.
+    /// </summary>
     public const string RateLimitBlock = $"""
-        UPDATE {Tables.RateLimits} WITH (UPDLOCK, SERIALIZABLE)
-        SET blocked_until = CASE WHEN blocked_until IS NULL OR blocked_until < @Until THEN @Until ELSE blocked_until END
-        WHERE app = @App AND location_id = @LocationId;
-        IF @@ROWCOUNT = 0
+        SET NOCOUNT ON;
+        IF NOT EXISTS (
+            SELECT 1 FROM {Tables.RateLimits} WITH (UPDLOCK, HOLDLOCK)
+            WHERE app = @App AND location_id = @LocationId)
             INSERT INTO {Tables.RateLimits} (app, location_id, window_started_at, permits_taken, blocked_until)
-            VALUES (@App, @LocationId, @Now, 0, @Until);
+            VALUES (@App, @LocationId, {UtcNow}, 0, NULL);
+        DECLARE @until datetimeoffset(7) = DATEADD(MILLISECOND, @DurationMs, {UtcNow});
+        UPDATE {Tables.RateLimits}
+        SET blocked_until = CASE WHEN blocked_until IS NULL OR blocked_until < @until THEN @until ELSE blocked_until END
+        WHERE app = @App AND location_id = @LocationId;
+        """;
+
+    /// <summary>The database's now, in the columns' type.</summary>
+    private const string UtcNow = "TODATETIMEOFFSET(SYSUTCDATETIME(), '+00:00')";
+
+    /// <summary>
+    /// Declares <c>@dbNow</c> (the database's now) and <c>@dailyWindowStart</c>, <c>@dailyWindowEnd</c>: the daily window
+    /// it falls in, windows of <c>@DailyWindowMs</c> aligned on the Unix epoch. (DATEADD takes an int: whole days, then
+    /// the milliseconds left.)
+    /// </summary>
+    private const string DeclareDailyWindow = $"""
+        DECLARE @dbNow datetimeoffset(7) = {UtcNow};
+        DECLARE @epoch datetimeoffset(7) = '1970-01-01T00:00:00+00:00';
+        DECLARE @windowStartMs bigint = DATEDIFF_BIG(MILLISECOND, @epoch, @dbNow) / @DailyWindowMs * @DailyWindowMs;
+        DECLARE @dailyWindowStart datetimeoffset(7) =
+            DATEADD(MILLISECOND, CAST(@windowStartMs % 86400000 AS int), DATEADD(DAY, CAST(@windowStartMs / 86400000 AS int), @epoch));
+        DECLARE @dailyWindowEnd datetimeoffset(7) =
+            DATEADD(MILLISECOND, @DailyWindowMs, @dailyWindowStart);
         """;
 }
