@@ -40,6 +40,24 @@ internal static partial class StageBreakdown
             .Select(c => new Stage(c.Key.Item1, c.Key.Item2, c.Value, sums.GetValueOrDefault(c.Key) / c.Value * 1000))];
     }
 
+    /// <summary>What was recorded between two readings of the same process.</summary>
+    public static IReadOnlyList<Stage> Between(IReadOnlyList<Stage> start, IReadOnlyList<Stage> end)
+    {
+        var before = start.ToDictionary(s => (s.Consumer, s.Name));
+        return [.. end.Select(e =>
+            {
+                if (!before.TryGetValue((e.Consumer, e.Name), out var b))
+                {
+                    return e;
+                }
+
+                var count = e.Count - b.Count;
+                var sum = (e.MeanMilliseconds * e.Count) - (b.MeanMilliseconds * b.Count);
+                return new Stage(e.Consumer, e.Name, count, count > 0 ? sum / count : 0);
+            })
+            .Where(s => s.Count > 0)];
+    }
+
     /// <summary>The breakdown as a markdown table, in the order the stages run.</summary>
     public static string ToMarkdown(IReadOnlyList<Stage> stages)
     {
