@@ -1,202 +1,108 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using RabbitMQ.Client;
-using Sync.Contracts;
-using Sync.Core;
 using Sync.Emitter;
-using Sync.Messaging.Redelivery;
 using Sync.Sandbox;
-using Sync.Storage;
-using Sync.Testing;
 
 namespace Sync.Benchmarks;
 
 /// <summary>
-/// P3 and P8: upsert events pre-queued on the worker's queue (as the ingress publishes them), then drained by one
-/// worker process (the built Sync.Worker, started as a process of its own) against the sandbox with its rate limit
-/// off and the worker's own limit off. Applied/s from the first contact the sandbox sees to the last; the worker's
-/// peak RSS while it drains.
+/// P3, P8 and P6: upsert events pre-queued on the worker's queue (as the ingress publishes them), then drained by
+/// worker processes (the built Sync.Worker) against the sandbox with its rate limit off and the worker's own limit off.
+/// Applied/s from the first contact the sandbox sees to the last; the workers' peak RSS while they drain. P3 and P8:
+/// one worker, sandbox latency 0. P6: 1, 2 and 3 workers, sandbox latency 50 ms, a fresh virtual host and database each.
 /// </summary>
 internal static class WorkerThroughput
 {
-    private static readonly string Key = Convert.ToBase64String(Encoding.ASCII.GetBytes("benchmark-token-key-of-32-bytes!"));
-
     public sealed record Result(Measurement Applied, long PeakRssBytes, long Sent, long AppliedCount, long DeadLettered, bool Balanced, string Settings);
 
+    public sealed record ScaleOutResult(IReadOnlyList<Result> ByWorkers, int Events, bool Balanced, string Settings)
+    {
+        /// <summary>Throughput with <paramref name="workers"/> processes ÷ with one.</summary>
+        public double Ratio(int workers) => ByWorkers[workers - 1].Applied.PerSecond / ByWorkers[0].Applied.PerSecond;
+    }
+
+    /// <summary>P3 and P8.</summary>
     public static async Task<Result> RunAsync(int events, int locations, string workerDll, Progress progress)
     {
-        await using var vhost = await RabbitMqTestVirtualHost.CreateAsync("sync-bench");
-        await using var database = await PostgresTestDatabase.CreateAsync("sync_bench");
-        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { RateLimit = { Enabled = false } });
-
-        // The database: migrated, with one private-integration installation per location.
-        var storage = new ServiceCollection().AddLogging().AddSyncStorage(o =>
-        {
-            o.Provider = DatabaseProvider.PostgreSql;
-            o.ConnectionString = database.ConnectionString;
-            o.ActiveKeyId = "bench";
-            o.EncryptionKeys["bench"] = Key;
-        }).BuildServiceProvider();
-        await using (storage)
-        {
-            await storage.GetRequiredService<IDatabaseMigrator>().MigrateAsync(CancellationToken.None);
-            var installations = storage.GetRequiredService<IInstallationStore>();
-            for (var l = 0; l < locations; l++)
-            {
-                var location = LocationId(l);
-                var grant = sandbox.State.Tokens.RegisterPrivateToken(location);
-                await installations.SaveAsync(new Installation(location, null, AuthMode.PrivateIntegration, InstallationStatus.Active,
-                    grant.Token, null, null, DateTimeOffset.UtcNow), CancellationToken.None);
-            }
-        }
-
-        // The topology, then the backlog, before any worker runs.
-        var factory = new ConnectionFactory { Uri = vhost.AmqpUri };
-        await using (var connection = await factory.CreateConnectionAsync())
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            await RedeliveryTopologyInitializer.DeclareAsync(channel, new RedeliveryPolicyOptions(), CancellationToken.None);
-        }
-
-        await PreQueueAsync(vhost, events, locations, progress);
-
         var settings = $"quorum queues, {events:N0} upserts over {locations} locations, sandbox limit off and latency 0, worker limit off, worker defaults";
-        using var worker = StartWorker(workerDll, vhost, database, sandbox);
-        var peakRss = 0L;
-        Stopwatch? clock = null;
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
-        long applied = 0;
-        while (DateTime.UtcNow < deadline && !worker.HasExited)
-        {
-            worker.Refresh();
-            peakRss = Math.Max(peakRss, worker.WorkingSet64);
-            applied = sandbox.State.Contacts.Locations().Sum(l => (long)sandbox.State.Contacts.ForLocation(l).Count);
-            if (applied > 0 && clock is null)
-            {
-                clock = Stopwatch.StartNew();
-            }
-
-            progress.Report("worker drains upserts", applied, events);
-            if (applied >= events)
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
-
-        var seconds = clock?.Elapsed.TotalSeconds ?? double.NaN;
-        var deadLettered = 0L;
-        await using (var connection = await factory.CreateConnectionAsync())
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            foreach (var queue in new[] { "webhook-received_error", "change-contact-tags_error", "sync-poison" })
-            {
-                deadLettered += (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-            }
-        }
-
-        if (!worker.HasExited)
-        {
-            worker.Kill(entireProcessTree: true);
-        }
-
-        var balanced = applied + deadLettered == events;
-        return new Result(new Measurement((applied - 1) / seconds, applied, seconds), peakRss, events, applied, deadLettered, balanced, settings);
+        return await DrainAsync(events, locations, workers: 1, latencyMs: 0, workerDll, settings, progress);
     }
 
-    private static string LocationId(int i) => $"BenchLocation{i:D7}";
-
-    private static async Task PreQueueAsync(RabbitMqTestVirtualHost vhost, int events, int locations, Progress progress)
+    /// <summary>P6: the same backlog drained by 1, 2, …, <paramref name="maxWorkers"/> workers.</summary>
+    public static async Task<ScaleOutResult> ScaleOutAsync(int events, int locations, int maxWorkers, string workerDll, Progress progress)
     {
-        var services = new ServiceCollection();
-        services.AddMassTransit(x =>
+        var settings = $"{events:N0} upserts pre-queued over {locations} locations per run, sandbox latency 50 ms, sandbox and worker limits off, worker defaults (16 concurrent webhooks each), fresh vhost+database per run";
+        var results = new List<Result>();
+        for (var n = 1; n <= maxWorkers; n++)
         {
-            x.DisableUsageTelemetry();
-            x.UsingRabbitMq((_, cfg) => cfg.Host(vhost.Host, (ushort)vhost.Port, vhost.Name, h =>
-            {
-                h.Username(vhost.Username);
-                h.Password(vhost.Password);
-                h.PublisherConfirmation = true;
-            }));
-        });
-        await using var provider = services.BuildServiceProvider();
-        var bus = provider.GetRequiredService<IBusControl>();
-        await bus.StartAsync();
+            var result = await DrainAsync(events, locations, n, latencyMs: 50, workerDll, settings, progress);
+            Progress.Say($"P6 with {n} worker(s): {result.Applied.PerSecond:N0} upserts/s, ledger {(result.Balanced ? "balanced" : "NOT balanced")}");
+            results.Add(result);
+        }
+
+        return new ScaleOutResult(results, events, results.All(r => r.Balanced), settings);
+    }
+
+    private static async Task<Result> DrainAsync(int events, int locations, int workers, int latencyMs, string workerDll, string settings, Progress progress)
+    {
+        await using var rig = await BenchRig.CreateAsync();
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { RateLimit = { Enabled = false }, Faults = { LatencyMilliseconds = latencyMs } });
+        for (var l = 0; l < locations; l++)
+        {
+            var location = BenchRig.LocationId(l);
+            await rig.InstallAsync(location, sandbox.State.Tokens.RegisterPrivateToken(location).Token);
+        }
+
+        await rig.PreQueueAsync(Upserts(events, locations), "queueing upserts", progress);
+
+        var processes = WorkerProcess.Start(workers, workerDll, rig, sandbox, rateLimited: false);
         try
         {
-            var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-            using var gate = new SemaphoreSlim(128);
-            var inFlight = new List<Task>(events);
-            for (var i = 0; i < events; i++)
+            Stopwatch? clock = null;
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+            long applied = 0;
+            var stage = workers == 1 ? "worker drains upserts" : $"{workers} workers drain upserts";
+            while (DateTime.UtcNow < deadline && processes.All(p => !p.HasExited))
             {
-                var location = LocationId(i % locations);
-                var e = new SourceEvent(SourceEventTypes.Upserted, $"bench-{i:D7}", t0.AddMilliseconds(i), location,
-                    new SourceContact { Email = $"bench{i:D7}@example.com", FirstName = "Bench", LastName = $"No{i}" }, null);
-                var message = new WebhookReceived("crm", e.Id, e.Type, location, e.OccurredAt, DateTimeOffset.UtcNow, Encoding.UTF8.GetString(e.ToJson()));
-                await gate.WaitAsync();
-                inFlight.Add(PublishAsync(bus, message, gate));
-                progress.Report("queueing upserts", i + 1, events);
+                applied = sandbox.State.Contacts.Count;
+                if (applied > 0 && clock is null)
+                {
+                    clock = Stopwatch.StartNew();
+                }
+
+                progress.Report(stage, applied, events);
+                if (applied >= events)
+                {
+                    break;
+                }
+
+                await Task.Delay(50);
             }
 
-            await Task.WhenAll(inFlight);
+            var seconds = clock?.Elapsed.TotalSeconds ?? double.NaN;
+            var peakRss = processes.Max(p => p.PeakRssBytes);
+            foreach (var process in processes)
+            {
+                process.Kill();
+            }
+
+            var deadLettered = await rig.MessageCountAsync(BenchRig.DeadLetterQueues);
+            var balanced = applied + deadLettered == events;
+            return new Result(new Measurement((applied - 1) / seconds, applied, seconds), peakRss, events, applied, deadLettered, balanced, settings);
         }
         finally
         {
-            await bus.StopAsync();
-        }
-    }
-
-    private static async Task PublishAsync(IBus bus, WebhookReceived message, SemaphoreSlim gate)
-    {
-        try
-        {
-            await bus.Publish(message, ctx => ctx.MessageId = DeterministicId.ForWebhook(message.Source, message.EventId));
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    private static Process StartWorker(string workerDll, RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, SandboxServer sandbox)
-    {
-        var start = new ProcessStartInfo("dotnet", [workerDll])
-        {
-            WorkingDirectory = Path.GetDirectoryName(workerDll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var env = start.Environment;
-        env["DOTNET_ENVIRONMENT"] = "Production";
-        env["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
-        env["Logging__LogLevel__Default"] = "Warning";
-        env["Sync__Storage__Provider"] = "PostgreSql";
-        env["Sync__Storage__ConnectionString"] = database.ConnectionString;
-        env["Sync__Storage__ActiveKeyId"] = "bench";
-        env["Sync__Storage__EncryptionKeys__bench"] = Key;
-        env["Sync__RabbitMq__Host"] = vhost.Host;
-        env["Sync__RabbitMq__Port"] = vhost.Port.ToString(CultureInfo.InvariantCulture);
-        env["Sync__RabbitMq__VirtualHost"] = vhost.Name;
-        env["Sync__RabbitMq__Username"] = vhost.Username;
-        env["Sync__RabbitMq__Password"] = vhost.Password;
-        env["Sync__HoopAi__BaseUrl"] = sandbox.BaseAddress.ToString();
-        env["Sync__HoopAi__RateLimitEnabled"] = "false";
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The worker did not start.");
-        process.OutputDataReceived += (_, line) => { };
-        process.ErrorDataReceived += (_, line) =>
-        {
-            if (line.Data is { Length: > 0 } text)
+            foreach (var process in processes)
             {
-                Console.Error.WriteLine("[worker] " + text);
+                process.Dispose();
             }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        }
+    }
+
+    /// <summary>Upserts of distinct contacts, round-robin over the locations.</summary>
+    public static List<SourceEvent> Upserts(int events, int locations, string prefix = "bench")
+    {
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        return [.. Enumerable.Range(0, events).Select(i => new SourceEvent(SourceEventTypes.Upserted, $"{prefix}-{i:D7}", t0.AddMilliseconds(i),
+            BenchRig.LocationId(i % locations), new SourceContact { Email = $"{prefix}{i:D7}@example.com", FirstName = "Bench", LastName = $"No{i}" }, null))];
     }
 }
