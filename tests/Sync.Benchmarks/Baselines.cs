@@ -231,6 +231,7 @@ internal sealed record Measurement(double PerSecond, long Count, double Seconds)
 /// <summary>Progress on the terminal (stderr), at most a few lines a second.</summary>
 internal sealed class Progress
 {
+    private static readonly long Started = Stopwatch.GetTimestamp();
     private long _lastTicks;
 
     public void Report(string stage, long done, long total)
@@ -242,8 +243,11 @@ internal sealed class Progress
         }
 
         Interlocked.Exchange(ref _lastTicks, now);
-        Console.Error.WriteLine($"[bench] {stage}: {done:N0}/{total:N0}");
+        Console.Error.WriteLine($"[bench {Elapsed}] {stage}: {done:N0}/{total:N0}");
     }
 
-    public static void Say(string line) => Console.Error.WriteLine("[bench] " + line);
+    public static void Say(string line) => Console.Error.WriteLine($"[bench {Elapsed}] {line}");
+
+    // Seconds since the run started, so the time each stage takes shows on the terminal.
+    private static string Elapsed => Stopwatch.GetElapsedTime(Started).TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + "s";
 }

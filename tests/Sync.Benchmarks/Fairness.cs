@@ -77,8 +77,8 @@ internal static class Fairness
                 await bus.StopAsync();
             }
 
-            // The quiet events' stragglers get a little time; the backlog keeps draining at its limit meanwhile.
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            // The quiet events' stragglers get a little time (half the sending time, 2–10 s); the backlog keeps draining at its limit meanwhile.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Clamp(quietFor.TotalSeconds / 2, 2, 10));
             while (DateTime.UtcNow < deadline && QuietApplied(sandbox).Count < quietCount)
             {
                 await Task.Delay(100);

@@ -10,10 +10,10 @@ var mode = args.Contains("--smoke") ? "smoke" : args.Contains("--full") ? "full"
 var outFile = ArgValue("--out") ?? Path.Combine(Environment.CurrentDirectory, $"benchmark-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
 var size = mode switch
 {
-    "smoke" => new Sizes(Messages: 500, Upserts: 200, Locations: 4, Webhooks: 200, BudgetLimit: 50, BudgetIntervalMs: 5_000, BudgetSkip: 1, BudgetWindow: 1,
-        TagEvents: 200, ScaleOutUpserts: 200, Backlog: 1_000, QuietSeconds: 4),
+    "smoke" => new Sizes(Messages: 500, Upserts: 200, Locations: 4, Webhooks: 200, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
+        TagEvents: 200, ScaleOutUpserts: 150, Backlog: 500, QuietSeconds: 3),
     "full" => new Sizes(100_000, 50_000, 20, 20_000, 100, 10_000, 1, 3, 5_000, 10_000, 5_000, 60),
-    _ => new Sizes(5_000, 2_000, 20, 2_000, 50, 5_000, 1, 2, 1_000, 1_500, 5_000, 10),
+    _ => new Sizes(5_000, 2_000, 20, 2_000, 100, 10_000, 1, 1, 1_000, 1_500, 5_000, 10),
 };
 Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 var workerDll = FindHost("Sync.Worker");
