@@ -13,7 +13,7 @@ internal static class ApiBudget
 {
     public sealed record Result(
         double CallsPerSecond, double LimitPerSecond, long Calls, long RateLimited, double WindowSeconds,
-        long Sent, long Applied, long DeadLettered, long StillQueued, bool Balanced, string Settings)
+        Ledger Ledger, string Settings)
     {
         public double Ratio => CallsPerSecond / LimitPerSecond;
 
@@ -50,7 +50,8 @@ internal static class ApiBudget
         var settings = $"{events:N0} upserts pre-queued over {locations} locations, {workers} worker processes (own limiter on, defaults), " +
                        $"sandbox limit {limit} per {intervalMs / 1000.0:0.#} s sliding per location{(limit == 100 && intervalMs == 10_000 ? " (the real one)" : " (scaled down from the real 100 per 10 s; the workers told the same at start)")}, " +
                        $"window {windowIntervals} intervals after skipping {skipIntervals}";
-        await rig.PreQueueAsync(WorkerThroughput.Upserts(events, locations), "P4: queueing upserts", progress);
+        var backlog = WorkerThroughput.Upserts(events, locations);
+        await rig.PreQueueAsync(backlog, "P4: queueing upserts", progress);
 
         // A scaled-down limit is also the workers' starting assumption (their default is the real one, until the API's
         // headers say otherwise), so the run measures pacing, not how fast a limit is learned.
@@ -84,12 +85,12 @@ internal static class ApiBudget
                 await process.StopAsync();
             }
 
-            var applied = sandbox.State.Contacts.Count;
-            var deadLettered = await rig.MessageCountAsync(BenchRig.DeadLetterQueues);
-            var queued = await rig.MessageCountAsync(BenchRig.PendingQueues);
+            var ids = backlog.ToDictionary(e => e.Contact.Email!, e => e.Id, StringComparer.Ordinal);
+            var applied = Enumerable.Range(0, locations).SelectMany(l => sandbox.State.Contacts.ForLocation(BenchRig.LocationId(l)))
+                .Select(c => ids.GetValueOrDefault(c.Email ?? "", "(unexpected contact)")).ToList();
+            var ledger = await rig.AccountAsync([.. ids.Values], applied);
             var ok = stop.Ok - start.Ok;
-            return new Result(ok / window, perSecond * locations, stop.All - start.All, stop.RateLimited - start.RateLimited, window,
-                events, applied, deadLettered, queued, applied + deadLettered + queued == events, settings);
+            return new Result(ok / window, perSecond * locations, stop.All - start.All, stop.RateLimited - start.RateLimited, window, ledger, settings);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
@@ -97,6 +98,78 @@ internal sealed class BenchRig : IAsyncDisposable
         return total;
     }
 
+    /// <summary>
+    /// The ledger of a run whose backlog need not drain, by event id: with the workers stopped, every message left in the
+    /// dead-letter queues, the work queues and the wait tiers is taken off and its event id read; every event sent must
+    /// be applied (<paramref name="appliedIds"/>), dead-lettered or still queued, and nothing else may turn up. An event
+    /// both applied and still queued (its worker stopped after the API call, before the acknowledgement: the inbox drops
+    /// the copy when it comes round) is counted once, as applied, and reported.
+    /// </summary>
+    public async Task<Ledger> AccountAsync(IReadOnlyCollection<string> sentIds, IReadOnlyCollection<string> appliedIds)
+    {
+        var sent = new HashSet<string>(sentIds, StringComparer.Ordinal);
+        var applied = new HashSet<string>(appliedIds.Where(sent.Contains), StringComparer.Ordinal);
+        var dead = new HashSet<string>(StringComparer.Ordinal);
+        var queued = new List<string>();
+
+        // A message a stopped worker held goes back to its queue as the broker notices the closed connection, and one
+        // leaving a wait tier is in transit for a moment: what is missing is looked for again, for up to 5 s.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        do
+        {
+            dead.UnionWith(await TakeEventIdsAsync(DeadLetterQueues));
+            queued.AddRange(await TakeEventIdsAsync(PendingQueues));
+            var found = new HashSet<string>(queued, StringComparer.Ordinal);
+            if (sent.All(id => applied.Contains(id) || dead.Contains(id) || found.Contains(id)))
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        var queuedDistinct = new HashSet<string>(queued, StringComparer.Ordinal);
+        var unknown = appliedIds.Count(id => !sent.Contains(id)) + dead.Count(id => !sent.Contains(id)) + queuedDistinct.Count(id => !sent.Contains(id));
+        var stillQueued = queuedDistinct.Count(id => sent.Contains(id) && !applied.Contains(id) && !dead.Contains(id));
+        var copies = queued.Count - stillQueued - queuedDistinct.Count(id => !sent.Contains(id));
+        var deadLettered = dead.Count(id => sent.Contains(id) && !applied.Contains(id));
+        var accounted = applied.Count + deadLettered + stillQueued;
+        return new Ledger(sent.Count, applied.Count, deadLettered, stillQueued, copies, unknown, accounted == sent.Count && unknown == 0);
+    }
+
+    /// <summary>Takes every message off the queues (they are gone) and returns the source event id each carries.</summary>
+    private async Task<List<string>> TakeEventIdsAsync(IEnumerable<string> queues)
+    {
+        var factory = new ConnectionFactory { Uri = VirtualHost.AmqpUri };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var ids = new List<string>();
+        foreach (var queue in queues)
+        {
+            while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
+            {
+                ids.Add(EventIdOf(message.Body));
+            }
+        }
+
+        return ids;
+    }
+
+    // A MassTransit envelope: {"messageId", ..., "message": {"eventId", ...}}; the wait tiers keep the body as it was.
+    private static string EventIdOf(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.GetProperty("message").GetProperty("eventId").GetString() ?? "(no event id)";
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return "(unreadable message)";
+        }
+    }
+
     /// <summary>The settings a Sync host process needs for this rig's database and broker (the broker maybe through a proxy).</summary>
     public void ApplyHostSettings(IDictionary<string, string?> env, string? brokerHost = null, int? brokerPort = null)
     {
@@ -184,4 +257,12 @@ internal sealed class BenchRig : IAsyncDisposable
         await Database.DisposeAsync();
         await VirtualHost.DisposeAsync();
     }
+}
+
+/// <summary>Where every event of a run ended up, by event id.</summary>
+internal sealed record Ledger(long Sent, long Applied, long DeadLettered, long StillQueued, long QueuedCopiesOfApplied, long Unknown, bool Balanced)
+{
+    public override string ToString() =>
+        $"sent {Sent:N0} = applied {Applied:N0} + dead-lettered {DeadLettered:N0} + still queued {StillQueued:N0} " +
+        $"(work queues and wait tiers; besides, {QueuedCopiesOfApplied:N0} queued copies of events counted already, {Unknown:N0} unknown)";
 }

@@ -17,7 +17,7 @@ internal static class Fairness
 
     public sealed record Result(
         double P50Ms, double P99Ms, double MaxMs, int QuietSent, int QuietApplied,
-        long Sent, long Applied, long DeadLettered, long StillQueued, bool Balanced, string Settings);
+        Ledger Ledger, string Settings);
 
     public static async Task<Result> RunAsync(int backlog, TimeSpan quietFor, string workerDll, Progress progress)
     {
@@ -37,7 +37,9 @@ internal static class Fairness
         var settings = $"{backlog:N0} upserts pre-queued for one location, {QuietLocations} quiet locations × 1 upsert/s for {perLocation} s " +
                        $"({quietCount:N0} events, published open-loop as the ingress does), sandbox 100 per 10 s sliding per location, " +
                        "1 worker process with its limiter on (defaults); ledger: sent = applied + dead-lettered + still queued";
-        await rig.PreQueueAsync(WorkerThroughput.Upserts(backlog, 1, "heavy"), "P9: queueing the backlog", progress);
+        var heavy = WorkerThroughput.Upserts(backlog, 1, "heavy");
+        var ids = heavy.ToDictionary(e => e.Contact.Email!, e => e.Id, StringComparer.Ordinal);
+        await rig.PreQueueAsync(heavy, "P9: queueing the backlog", progress);
 
         var processes = WorkerProcess.Start(1, workerDll, rig, sandbox, rateLimited: true);
         try
@@ -66,9 +68,10 @@ internal static class Fairness
                     }
 
                     var email = $"{Tag}{location:D2}-{sequence:D5}@example.com";
-                    due[email] = t0;
                     var e = new SourceEvent(SourceEventTypes.Upserted, $"{Tag}-{location:D2}-{sequence:D5}", t0, BenchRig.LocationId(location),
                         new SourceContact { Email = email, FirstName = "Quiet" }, null);
+                    due[email] = t0;
+                    ids[email] = e.Id;
                     publishes.Add(BenchRig.PublishAsync(bus, BenchRig.AsPublished(e)));
                     progress.Report("P9: quiet events sent", due.Count, schedule.Count);
                 }
@@ -88,12 +91,10 @@ internal static class Fairness
             var applied = QuietApplied(sandbox);
             var latencies = due.Select(d => applied.TryGetValue(d.Key, out var at) ? (at - d.Value.ToUnixTimeMilliseconds()) : double.PositiveInfinity)
                 .Order().ToArray();
-            var appliedTotal = sandbox.State.Contacts.Count;
-            var deadLettered = await rig.MessageCountAsync(BenchRig.DeadLetterQueues);
-            var queued = await rig.MessageCountAsync(BenchRig.PendingQueues);
-            var sent = (long)backlog + quietCount;
-            return new Result(Percentile(latencies, 50), Percentile(latencies, 99), latencies[^1], quietCount, applied.Count,
-                sent, appliedTotal, deadLettered, queued, appliedTotal + deadLettered + queued == sent, settings);
+            var appliedIds = Enumerable.Range(0, QuietLocations + 1).SelectMany(l => sandbox.State.Contacts.ForLocation(BenchRig.LocationId(l)))
+                .Select(c => ids.GetValueOrDefault(c.Email ?? "", "(unexpected contact)")).ToList();
+            var ledger = await rig.AccountAsync([.. ids.Values], appliedIds);
+            return new Result(Percentile(latencies, 50), Percentile(latencies, 99), latencies[^1], quietCount, applied.Count, ledger, settings);
         }
         finally
         {

@@ -13,7 +13,7 @@ var size = mode switch
     "smoke" => new Sizes(Messages: 500, Upserts: 200, Locations: 4, Webhooks: 200, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
         TagEvents: 200, ScaleOutUpserts: 150, Backlog: 500, QuietSeconds: 3),
     "full" => new Sizes(100_000, 50_000, 20, 20_000, 100, 10_000, 1, 3, 5_000, 10_000, 5_000, 60),
-    _ => new Sizes(5_000, 2_000, 20, 2_000, 100, 10_000, 1, 1, 1_000, 1_500, 5_000, 10),
+    _ => new Sizes(5_000, 1_500, 20, 2_000, 100, 10_000, 1, 1, 1_000, 1_000, 5_000, 8),
 };
 Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 var workerDll = FindHost("Sync.Worker");
@@ -30,12 +30,12 @@ Progress.Say($"ingress: {ingress.Up.PerSecond:N0}/s accepted with the broker up,
 var worker = await WorkerThroughput.RunAsync(size.Upserts, size.Locations, workerDll, progress);
 Progress.Say($"worker: {worker.Applied.PerSecond:N0} upserts/s applied, peak RSS {worker.PeakRssBytes / 1048576.0:N0} MB, ledger {Verdict(worker.Balanced)}");
 var budget = await ApiBudget.RunAsync(4, 2, size.BudgetLimit, size.BudgetIntervalMs, size.BudgetSkip, size.BudgetWindow, workerDll, progress);
-Progress.Say($"P4: {budget.CallsPerSecond:N1} successful calls/s of {budget.LimitPerSecond:N0}, 429s {budget.RateLimitedShare:P2}, ledger {Verdict(budget.Balanced)}");
+Progress.Say($"P4: {budget.CallsPerSecond:N1} successful calls/s of {budget.LimitPerSecond:N0}, 429s {budget.RateLimitedShare:P2}, ledger {Verdict(budget.Ledger.Balanced)}");
 var tags = await TagBatchFill.RunAsync(size.TagEvents, 4, workerDll, progress);
 Progress.Say($"P5: {tags.ContactsPerCall:N1} contacts per bulk call over {tags.BulkCalls:N0} calls, ledger {Verdict(tags.Balanced)}");
 var scaleOut = await WorkerThroughput.ScaleOutAsync(size.ScaleOutUpserts, size.Locations, 3, workerDll, progress);
 var fairness = await Fairness.RunAsync(size.Backlog, TimeSpan.FromSeconds(size.QuietSeconds), workerDll, progress);
-Progress.Say($"P9: quiet events p50 {fairness.P50Ms:N0} ms, p99 {fairness.P99Ms:N0} ms, max {fairness.MaxMs:N0} ms, ledger {Verdict(fairness.Balanced)}");
+Progress.Say($"P9: quiet events p50 {fairness.P50Ms:N0} ms, p99 {fairness.P99Ms:N0} ms, max {fairness.MaxMs:N0} ms, ledger {Verdict(fairness.Ledger.Balanced)}");
 
 var scale = scaleOut.ByWorkers;
 var rows = new List<Row>
@@ -73,19 +73,19 @@ foreach (var row in rows)
 Console.WriteLine();
 Console.WriteLine($"Ledger of the ingress run: sent {ingress.Sent:N0}, answered 200 {ingress.Accepted:N0}, in the work queue {ingress.Queued:N0}, left in the outbox {ingress.LeftInOutbox:N0}: {Verdict(ingress.Balanced)}");
 Console.WriteLine($"Ledger of the worker run (P3, P8): sent {worker.Sent:N0}, applied {worker.AppliedCount:N0}, dead-lettered {worker.DeadLettered:N0}: {Verdict(worker.Balanced)}");
-Console.WriteLine($"Ledger of the P4 run: sent {budget.Sent:N0} = applied {budget.Applied:N0} + dead-lettered {budget.DeadLettered:N0} + still queued {budget.StillQueued:N0}: {Verdict(budget.Balanced)}");
+Console.WriteLine($"Ledger of the P4 run (the backlog is not meant to drain): {budget.Ledger}: {Verdict(budget.Ledger.Balanced)}");
 Console.WriteLine($"Ledger of the P5 run: sent {tags.Sent:N0}, tagged {tags.Tagged:N0}, dead-lettered {tags.DeadLettered:N0}: {Verdict(tags.Balanced)}");
 for (var n = 0; n < scale.Count; n++)
 {
     Console.WriteLine($"Ledger of the P6 run with {n + 1} worker(s): sent {scale[n].Sent:N0}, applied {scale[n].AppliedCount:N0}, dead-lettered {scale[n].DeadLettered:N0}: {Verdict(scale[n].Balanced)}");
 }
 
-Console.WriteLine($"Ledger of the P9 run: sent {fairness.Sent:N0} = applied {fairness.Applied:N0} + dead-lettered {fairness.DeadLettered:N0} + still queued {fairness.StillQueued:N0}: {Verdict(fairness.Balanced)}");
+Console.WriteLine($"Ledger of the P9 run (the backlog cannot drain): {fairness.Ledger}: {Verdict(fairness.Ledger.Balanced)}");
 var json = new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(
     new { mode, at = DateTime.UtcNow, cores = Environment.ProcessorCount, size, raw, bare, ingress, worker, budget, tags, scaleOut, fairness, rows }, json));
 Progress.Say($"wrote {outFile}");
-var balanced = ingress.Balanced && worker.Balanced && budget.Balanced && tags.Balanced && scaleOut.Balanced && fairness.Balanced;
+var balanced = ingress.Balanced && worker.Balanced && budget.Ledger.Balanced && tags.Balanced && scaleOut.Balanced && fairness.Ledger.Balanced;
 return balanced ? 0 : 3;
 
 string? ArgValue(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
