@@ -213,7 +213,7 @@ internal static class Baselines
 }
 
 /// <summary>Latencies of an open-loop run, in milliseconds from each request's scheduled time to its answer.</summary>
-internal sealed record OpenLoopLatency(double Rate, int Sent, int Answered200, double P50, double P99, double Max)
+internal sealed record OpenLoopLatency(double Rate, int Sent, int Answered200, int Refused, double P50, double P99, double Max)
 {
     /// <summary>Sends <paramref name="events"/> signed, request i due at start + i/<paramref name="rate"/>.</summary>
     public static async Task<OpenLoopLatency> SendAsync(
@@ -224,7 +224,7 @@ internal sealed record OpenLoopLatency(double Rate, int Sent, int Answered200, d
         var options = new EmitterOptions { Target = target, Rate = rate, Concurrency = connections };
         var report = await new WebhookEmitter(http, signer, options).SendAsync(events);
         var answered = report.Entries.Where(e => e.Status != 0).Select(e => e.LatencyMs).ToList();
-        return new OpenLoopLatency(rate, report.Sent, report.Entries.Count(e => e.Status == 200),
+        return new OpenLoopLatency(rate, report.Sent, report.Entries.Count(e => e.Status == 200), report.Entries.Count(e => e.Status == 429),
             report.LatencyPercentile(50), report.LatencyPercentile(99), answered.Count == 0 ? 0 : answered.Max());
     }
 }

@@ -13,7 +13,8 @@ namespace Sync.Benchmarks;
 /// on an open-loop schedule at half P1's rate, and the same to a bare Kestrel endpoint by the same client (p99 ÷ p99,
 /// P2); then as many as in P1 with the proxy cut (accepted/s while every one spills to the outbox, P10), then the proxy
 /// restored and the ingress's relay draining the spilled rows (rows/s from the first row sent to the last, P7).
-/// Ledger: every webhook answered 200 is in the work queue at the end, nothing is left in the outbox.
+/// Ledger: every webhook is answered 200 or refused with 429 (the sender retries those), every one answered 200 is in
+/// the work queue at the end, nothing is left in the outbox.
 /// </summary>
 internal static class IngressThroughput
 {
@@ -22,7 +23,7 @@ internal static class IngressThroughput
 
     public sealed record Result(
         Measurement Up, OpenLoopLatency Latency, OpenLoopLatency Kestrel, Measurement Down, Measurement Relay,
-        long Sent, long Accepted, long Queued, long LeftInOutbox, bool Balanced, string Settings, string LatencySettings);
+        long Sent, long Accepted, long Refused, long Queued, long LeftInOutbox, bool Balanced, string Settings, string LatencySettings);
 
     public static async Task<Result> RunAsync(int webhooks, string ingressDll, Progress progress)
     {
@@ -90,9 +91,10 @@ internal static class IngressThroughput
         ingress.Kill();
         var sent = 2L * webhooks + latencyCount;
         var accepted = up.Accepted + latency.Answered200 + down.Accepted;
-        var balanced = accepted == sent && queued >= accepted && pending == 0;
+        var refused = up.Refused + latency.Refused + down.Refused;
+        var balanced = accepted + refused == sent && queued >= accepted && pending == 0;
         return new Result(up.Rate, latency, kestrel, down.Rate, new Measurement((spilled - 1) / relaySeconds, spilled, relaySeconds),
-            sent, accepted, queued, pending, balanced, settings, latencySettings);
+            sent, accepted, refused, queued, pending, balanced, settings, latencySettings);
     }
 
     private static List<OutgoingWebhook> Events(string phase, int count)
@@ -102,7 +104,8 @@ internal static class IngressThroughput
             BenchRig.LocationId(i % Locations), new SourceContact { Email = $"bench-{phase}-{i:D7}@example.com", FirstName = "Bench" }, null).ToOutgoing())];
     }
 
-    private static async Task<(Measurement Rate, long Accepted)> SendAsync(HttpClient http, Uri address, IWebhookSigner signer, string phase, int count)
+    // Refused: answered 429 (the ingress's answer to a webhook it could not hand over in time; the sender retries it).
+    private static async Task<(Measurement Rate, long Accepted, long Refused)> SendAsync(HttpClient http, Uri address, IWebhookSigner signer, string phase, int count)
     {
         var events = Events(phase, count);
         var options = new EmitterOptions { Target = new Uri(address, "/webhooks/sources/crm"), Concurrency = Connections };
@@ -112,6 +115,6 @@ internal static class IngressThroughput
         var accepted = report.Entries.Count(e => e.Status == 200);
         Progress.Say($"ingress {phase}: {string.Join(", ", report.ByStatus.OrderBy(s => s.Key).Select(s => $"status {s.Key}: {s.Value}"))}; " +
                      $"p50 {report.LatencyPercentile(50):F1} ms, p99 {report.LatencyPercentile(99):F1} ms");
-        return (new Measurement(accepted / seconds, accepted, seconds), accepted);
+        return (new Measurement(accepted / seconds, accepted, seconds), accepted, report.Entries.Count(e => e.Status == 429));
     }
 }

@@ -10,8 +10,8 @@ var mode = args.Contains("--smoke") ? "smoke" : args.Contains("--full") ? "full"
 var outFile = ArgValue("--out") ?? Path.Combine(Environment.CurrentDirectory, $"benchmark-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
 var size = mode switch
 {
-    "smoke" => new Sizes(Messages: 500, Upserts: 200, Locations: 4, Webhooks: 200, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
-        TagEvents: 200, ScaleOutUpserts: 150, Backlog: 500, QuietSeconds: 3),
+    "smoke" => new Sizes(Messages: 300, Upserts: 100, Locations: 4, Webhooks: 100, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
+        TagEvents: 100, ScaleOutUpserts: 100, Backlog: 300, QuietSeconds: 2),
     "full" => new Sizes(100_000, 50_000, 20, 20_000, 100, 10_000, 1, 3, 5_000, 10_000, 5_000, 60),
     _ => new Sizes(5_000, 1_500, 20, 2_000, 100, 10_000, 1, 1, 1_000, 1_000, 5_000, 8),
 };
@@ -71,7 +71,7 @@ foreach (var row in rows)
 }
 
 Console.WriteLine();
-Console.WriteLine($"Ledger of the ingress run: sent {ingress.Sent:N0}, answered 200 {ingress.Accepted:N0}, in the work queue {ingress.Queued:N0}, left in the outbox {ingress.LeftInOutbox:N0}: {Verdict(ingress.Balanced)}");
+Console.WriteLine($"Ledger of the ingress run: sent {ingress.Sent:N0}, answered 200 {ingress.Accepted:N0}, refused with 429 (the sender retries) {ingress.Refused:N0}, in the work queue {ingress.Queued:N0}, left in the outbox {ingress.LeftInOutbox:N0}: {Verdict(ingress.Balanced)}");
 Console.WriteLine($"Ledger of the worker run (P3, P8): sent {worker.Sent:N0}, applied {worker.AppliedCount:N0}, dead-lettered {worker.DeadLettered:N0}: {Verdict(worker.Balanced)}");
 Console.WriteLine($"Ledger of the P4 run (the backlog is not meant to drain): {budget.Ledger}: {Verdict(budget.Ledger.Balanced)}");
 Console.WriteLine($"Ledger of the P5 run: sent {tags.Sent:N0}, tagged {tags.Tagged:N0}, dead-lettered {tags.DeadLettered:N0}: {Verdict(tags.Balanced)}");
