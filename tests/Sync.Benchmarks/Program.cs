@@ -13,7 +13,7 @@ var size = mode switch
     "smoke" => new Sizes(Messages: 300, Upserts: 100, Locations: 4, Webhooks: 100, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
         TagEvents: 100, ScaleOutUpserts: 100, Backlog: 300, QuietSeconds: 2),
     "full" => new Sizes(100_000, 50_000, 20, 20_000, 100, 10_000, 1, 3, 5_000, 10_000, 5_000, 60),
-    _ => new Sizes(5_000, 1_500, 20, 2_000, 100, 10_000, 1, 1, 1_000, 1_000, 5_000, 8),
+    _ => new Sizes(4_000, 1_000, 20, 1_500, 100, 10_000, 1, 1, 1_000, 800, 5_000, 6),
 };
 Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 var workerDll = FindHost("Sync.Worker");
@@ -35,7 +35,7 @@ var tags = await TagBatchFill.RunAsync(size.TagEvents, 4, workerDll, progress);
 Progress.Say($"P5: {tags.ContactsPerCall:N1} contacts per bulk call over {tags.BulkCalls:N0} calls, ledger {Verdict(tags.Balanced)}");
 var scaleOut = await WorkerThroughput.ScaleOutAsync(size.ScaleOutUpserts, size.Locations, 3, workerDll, progress);
 var fairness = await Fairness.RunAsync(size.Backlog, TimeSpan.FromSeconds(size.QuietSeconds), workerDll, progress);
-Progress.Say($"P9: quiet events p50 {fairness.P50Ms:N0} ms, p99 {fairness.P99Ms:N0} ms, max {fairness.MaxMs:N0} ms, ledger {Verdict(fairness.Ledger.Balanced)}");
+Progress.Say($"P9: quiet events p50 {Ms(fairness.P50Ms)}, p99 {Ms(fairness.P99Ms)}, max {Ms(fairness.MaxMs)}, ledger {Verdict(fairness.Ledger.Balanced)}");
 
 var scale = scaleOut.ByWorkers;
 var rows = new List<Row>
@@ -57,7 +57,8 @@ var rows = new List<Row>
     new("P7", "outbox relay rows/s ÷ raw broker", $"{ingress.Relay.Count:N0} rows spilled by the ingress, its relay, defaults", $"{ingress.Relay.PerSecond:N0} ÷ {raw.PerSecond:N0}", ingress.Relay.PerSecond / raw.PerSecond, "≥ 0.7"),
     new("P8", "worker peak RSS (MB) at P3's load", worker.Settings, $"{worker.PeakRssBytes / 1048576.0:N0} MB", worker.PeakRssBytes / 1048576.0, "≤ 250"),
     new("P9", "p99 (s) of t0 → applied for quiet locations' events beside a backlog", fairness.Settings,
-        $"p50 {fairness.P50Ms:N0} ms, max {fairness.MaxMs:N0} ms, {fairness.QuietApplied:N0}/{fairness.QuietSent:N0} applied", fairness.P99Ms / 1000, "< 2"),
+        $"p50 {Ms(fairness.P50Ms)}, max {Ms(fairness.MaxMs)}; {fairness.QuietApplied:N0} of {fairness.QuietSent:N0} quiet events applied by the end (the rest count as infinitely late)",
+        fairness.P99Ms / 1000, "< 2"),
     new("P10", "ingress accepted/s, broker unreachable ÷ up", ingress.Settings, $"{ingress.Down.PerSecond:N0} ÷ {ingress.Up.PerSecond:N0}", ingress.Down.PerSecond / ingress.Up.PerSecond, "≥ 0.5"),
 };
 
@@ -89,6 +90,8 @@ var balanced = ingress.Balanced && worker.Balanced && budget.Ledger.Balanced && 
 return balanced ? 0 : 3;
 
 string? ArgValue(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+static string Ms(double ms) => double.IsInfinity(ms) ? "∞" : $"{ms:N0} ms";
 
 static string Verdict(bool balanced) => balanced ? "balanced" : "NOT balanced, run void";
 
