@@ -1,5 +1,10 @@
 using System.Diagnostics;
 using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Sync.Emitter;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -141,6 +146,43 @@ internal static class Baselines
         }
     }
 
+    /// <summary>
+    /// Bare Kestrel: a minimal-API POST in this process that reads the body and answers 200, sent the same signed
+    /// webhooks by the same client (<paramref name="http"/>, its connections) on the same open-loop schedule as the
+    /// ingress: request i due at start + i/<paramref name="rate"/>, latency from then to the answer.
+    /// </summary>
+    public static async Task<OpenLoopLatency> BareKestrelAsync(
+        HttpClient http, IWebhookSigner signer, IReadOnlyList<OutgoingWebhook> events, double rate, int connections)
+    {
+        var port = HostProcess.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        await using var app = builder.Build();
+        app.MapPost("/webhooks/sources/crm", static async (HttpRequest request) =>
+        {
+            var buffer = new byte[16 * 1024];
+            while (await request.Body.ReadAsync(buffer) > 0)
+            {
+            }
+
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        try
+        {
+            // A warm-up first (closed-loop, not measured): the ingress has served P1 before its open-loop run, so a cold
+            // endpoint's JIT and connection set-up would otherwise count against the baseline alone.
+            await new WebhookEmitter(http, signer, new EmitterOptions { Target = new Uri($"http://127.0.0.1:{port}/webhooks/sources/crm"), Concurrency = connections })
+                .SendAsync([.. events.Take(Math.Min(events.Count, 4 * connections))]);
+            return await OpenLoopLatency.SendAsync(http, signer, new Uri($"http://127.0.0.1:{port}/webhooks/sources/crm"), events, rate, connections);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
     /// <summary>A message of the bare MassTransit baseline.</summary>
     public sealed record BenchMessage(int Sequence, string Payload);
 
@@ -170,12 +212,30 @@ internal static class Baselines
     }
 }
 
+/// <summary>Latencies of an open-loop run, in milliseconds from each request's scheduled time to its answer.</summary>
+internal sealed record OpenLoopLatency(double Rate, int Sent, int Answered200, int Refused, double P50, double P99, double Max)
+{
+    /// <summary>Sends <paramref name="events"/> signed, request i due at start + i/<paramref name="rate"/>.</summary>
+    public static async Task<OpenLoopLatency> SendAsync(
+        HttpClient http, IWebhookSigner signer, Uri target, IReadOnlyList<OutgoingWebhook> events, double rate, int connections)
+    {
+        // The emitter's schedule is open-loop: with a rate set, each send's latency runs from its due time, so a
+        // send that waited for a free connection counts that wait.
+        var options = new EmitterOptions { Target = target, Rate = rate, Concurrency = connections };
+        var report = await new WebhookEmitter(http, signer, options).SendAsync(events);
+        var answered = report.Entries.Where(e => e.Status != 0).Select(e => e.LatencyMs).ToList();
+        return new OpenLoopLatency(rate, report.Sent, report.Entries.Count(e => e.Status == 200), report.Entries.Count(e => e.Status == 429),
+            report.LatencyPercentile(50), report.LatencyPercentile(99), answered.Count == 0 ? 0 : answered.Max());
+    }
+}
+
 /// <summary>A throughput and what it was measured over.</summary>
 internal sealed record Measurement(double PerSecond, long Count, double Seconds);
 
 /// <summary>Progress on the terminal (stderr), at most a few lines a second.</summary>
 internal sealed class Progress
 {
+    private static readonly long Started = Stopwatch.GetTimestamp();
     private long _lastTicks;
 
     public void Report(string stage, long done, long total)
@@ -187,8 +247,11 @@ internal sealed class Progress
         }
 
         Interlocked.Exchange(ref _lastTicks, now);
-        Console.Error.WriteLine($"[bench] {stage}: {done:N0}/{total:N0}");
+        Console.Error.WriteLine($"[bench {Elapsed}] {stage}: {done:N0}/{total:N0}");
     }
 
-    public static void Say(string line) => Console.Error.WriteLine("[bench] " + line);
+    public static void Say(string line) => Console.Error.WriteLine($"[bench {Elapsed}] {line}");
+
+    // Seconds since the run started, so the time each stage takes shows on the terminal.
+    private static string Elapsed => Stopwatch.GetElapsedTime(Started).TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + "s";
 }

@@ -1,77 +1,73 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using RabbitMQ.Client;
 using Sync.Emitter;
-using Sync.Messaging.Redelivery;
 using Sync.Storage;
 using Sync.Testing;
 
 namespace Sync.Benchmarks;
 
 /// <summary>
-/// P1, P10 and P7 with one ingress process (the built Sync.Ingress) reaching RabbitMQ through a TCP proxy:
-/// signed source webhooks sent by 64 connections with the broker up (accepted/s, P1), then as many with the proxy cut
-/// (accepted/s while every one spills to the outbox, P10), then the proxy restored and the ingress's relay draining the
-/// spilled rows (rows/s from the first row sent to the last, P7). Ledger: every webhook answered 200 is in the work
-/// queue at the end, nothing is left in the outbox.
+/// P1, P2, P10 and P7 with one ingress process (the built Sync.Ingress) reaching RabbitMQ through a TCP proxy:
+/// signed source webhooks sent by 64 connections with the broker up (accepted/s, P1); then, still up, half as many
+/// on an open-loop schedule at half P1's rate, and the same to a bare Kestrel endpoint by the same client (p99 ÷ p99,
+/// P2); then as many as in P1 with the proxy cut (accepted/s while every one spills to the outbox, P10), then the proxy
+/// restored and the ingress's relay draining the spilled rows (rows/s from the first row sent to the last, P7).
+/// Ledger: every webhook is answered 200 or refused with 429 (the sender retries those), every one answered 200 is in
+/// the work queue at the end, nothing is left in the outbox.
 /// </summary>
 internal static class IngressThroughput
 {
     private const int Connections = 64;
     private const int Locations = 4;
-    private static readonly string Key = Convert.ToBase64String(Encoding.ASCII.GetBytes("benchmark-token-key-of-32-bytes!"));
 
     public sealed record Result(
-        Measurement Up, Measurement Down, Measurement Relay, long Sent, long Accepted, long Queued, long LeftInOutbox, bool Balanced, string Settings);
+        Measurement Up, OpenLoopLatency Latency, OpenLoopLatency Kestrel, Measurement Down, Measurement Relay,
+        long Sent, long Accepted, long Refused, long Queued, long LeftInOutbox, bool Balanced, string Settings, string LatencySettings);
 
     public static async Task<Result> RunAsync(int webhooks, string ingressDll, Progress progress)
     {
-        await using var vhost = await RabbitMqTestVirtualHost.CreateAsync("sync-bench");
-        await using var database = await PostgresTestDatabase.CreateAsync("sync_bench");
-        var storage = new ServiceCollection().AddLogging().AddSyncStorage(o =>
-        {
-            o.Provider = DatabaseProvider.PostgreSql;
-            o.ConnectionString = database.ConnectionString;
-            o.ActiveKeyId = "bench";
-            o.EncryptionKeys["bench"] = Key;
-        }).BuildServiceProvider();
-        await using var _ = storage;
-        await storage.GetRequiredService<IDatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        await using var rig = await BenchRig.CreateAsync();
         for (var l = 0; l < Locations; l++)
         {
-            await storage.GetRequiredService<IInstallationStore>().SaveAsync(new Installation(LocationId(l), null, AuthMode.PrivateIntegration,
-                InstallationStatus.Active, "bench-token", null, null, DateTimeOffset.UtcNow), CancellationToken.None);
+            await rig.InstallAsync(BenchRig.LocationId(l), "bench-token");
         }
 
-        var factory = new ConnectionFactory { Uri = vhost.AmqpUri };
-        await using (var connection = await factory.CreateConnectionAsync())
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            await RedeliveryTopologyInitializer.DeclareAsync(channel, new RedeliveryPolicyOptions(), CancellationToken.None);
-        }
-
-        await using var broker = TcpProxy.Start(vhost.Host, vhost.Port);
+        await using var broker = TcpProxy.Start(rig.VirtualHost.Host, rig.VirtualHost.Port);
         var secret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var signer = new StandardWebhookSigner(secret);
         using var platformKey = Ed25519WebhookSigner.Generate();
-        var port = FreePort();
-        using var ingress = StartIngress(ingressDll, port, vhost, broker.Port, database, secret, platformKey.PublicKeySpkiBase64);
+        var port = HostProcess.FreePort();
+        using var ingress = HostProcess.Start(ingressDll, ["--urls", $"http://127.0.0.1:{port}"], "ingress", env =>
+        {
+            rig.ApplyHostSettings(env, "127.0.0.1", broker.Port);
+            env["Sync__Ingress__Platform__Ed25519PublicKey"] = platformKey.PublicKeySpkiBase64;
+            env["Sync__Ingress__Platform__AppId"] = "bench-app";
+            env["Sync__Ingress__Sources__crm__Secrets__0"] = secret;
+        });
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections }) { Timeout = TimeSpan.FromSeconds(60) };
         var address = new Uri($"http://127.0.0.1:{port}");
-        await WaitReadyAsync(http, address, ingress);
+        await ingress.WaitReadyAsync(http, address, "ingress");
 
         var settings = $"{webhooks:N0} signed source webhooks per phase over {Locations} locations, {Connections} connections, ingress defaults";
         Progress.Say($"ingress: {webhooks:N0} webhooks with the broker up");
-        var up = await SendAsync(http, address, secret, "up", webhooks);
+        var up = await SendAsync(http, address, signer, "up", webhooks);
+
+        // P2: open-loop at half the peak just measured, the ingress first, then bare Kestrel with the same requests.
+        var rate = Math.Max(1, up.Rate.PerSecond / 2);
+        var latencyCount = Math.Max(50, webhooks / 2);
+        var latencySettings = $"{latencyCount:N0} signed webhooks open-loop at {rate:N0}/s (half P1's peak), {Connections} connections, latency from each one's due time";
+        Progress.Say($"ingress: {latencyCount:N0} webhooks open-loop at {rate:N0}/s");
+        var latency = await OpenLoopLatency.SendAsync(http, signer, new Uri(address, "/webhooks/sources/crm"), Events("latency", latencyCount), rate, Connections);
+        Progress.Say($"ingress open-loop: p50 {latency.P50:F1} ms, p99 {latency.P99:F1} ms, max {latency.Max:F1} ms, {latency.Answered200:N0}/{latency.Sent:N0} answered 200");
+        var kestrel = await Baselines.BareKestrelAsync(http, signer, Events("kestrel", latencyCount), rate, Connections);
+        Progress.Say($"bare Kestrel open-loop: p50 {kestrel.P50:F1} ms, p99 {kestrel.P99:F1} ms, max {kestrel.Max:F1} ms");
+
         broker.Disconnect();
         Progress.Say($"ingress: {webhooks:N0} webhooks with the broker unreachable");
-        var down = await SendAsync(http, address, secret, "down", webhooks);
+        var down = await SendAsync(http, address, signer, "down", webhooks);
 
-        var outbox = storage.GetRequiredService<IOutboxStore>();
+        var outbox = rig.Storage.GetRequiredService<IOutboxStore>();
         var spilled = (await outbox.GetBacklogAsync(CancellationToken.None)).Pending;
         broker.Reconnect();
         Progress.Say($"ingress: relay drains {spilled:N0} spilled rows");
@@ -91,104 +87,34 @@ internal static class IngressThroughput
         }
 
         var relaySeconds = clock?.Elapsed.TotalSeconds ?? double.NaN;
-        long queued;
-        await using (var connection = await factory.CreateConnectionAsync())
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            queued = (await channel.QueueDeclarePassiveAsync("webhook-received")).MessageCount;
-        }
-
-        ingress.Kill(entireProcessTree: true);
-        var accepted = up.Accepted + down.Accepted;
-        var balanced = accepted == 2L * webhooks && queued >= accepted && pending == 0;
-        return new Result(up.Rate, down.Rate, new Measurement((spilled - 1) / relaySeconds, spilled, relaySeconds),
-            2L * webhooks, accepted, queued, pending, balanced, settings);
+        var queued = await rig.MessageCountAsync([BenchRig.WebhookQueue]);
+        ingress.Kill();
+        var sent = 2L * webhooks + latencyCount;
+        var accepted = up.Accepted + latency.Answered200 + down.Accepted;
+        var refused = up.Refused + latency.Refused + down.Refused;
+        var balanced = accepted + refused == sent && queued >= accepted && pending == 0;
+        return new Result(up.Rate, latency, kestrel, down.Rate, new Measurement((spilled - 1) / relaySeconds, spilled, relaySeconds),
+            sent, accepted, refused, queued, pending, balanced, settings, latencySettings);
     }
 
-    private static async Task<(Measurement Rate, long Accepted)> SendAsync(HttpClient http, Uri address, string secret, string phase, int count)
+    private static List<OutgoingWebhook> Events(string phase, int count)
     {
         var now = DateTimeOffset.UtcNow;
-        var events = Enumerable.Range(0, count).Select(i => new SourceEvent(SourceEventTypes.Upserted, $"bench-{phase}-{i:D7}", now.AddMilliseconds(i),
-            LocationId(i % Locations), new SourceContact { Email = $"bench-{phase}-{i:D7}@example.com", FirstName = "Bench" }, null).ToOutgoing()).ToList();
+        return [.. Enumerable.Range(0, count).Select(i => new SourceEvent(SourceEventTypes.Upserted, $"bench-{phase}-{i:D7}", now.AddMilliseconds(i),
+            BenchRig.LocationId(i % Locations), new SourceContact { Email = $"bench-{phase}-{i:D7}@example.com", FirstName = "Bench" }, null).ToOutgoing())];
+    }
+
+    // Refused: answered 429 (the ingress's answer to a webhook it could not hand over in time; the sender retries it).
+    private static async Task<(Measurement Rate, long Accepted, long Refused)> SendAsync(HttpClient http, Uri address, IWebhookSigner signer, string phase, int count)
+    {
+        var events = Events(phase, count);
         var options = new EmitterOptions { Target = new Uri(address, "/webhooks/sources/crm"), Concurrency = Connections };
         var clock = Stopwatch.StartNew();
-        var report = await new WebhookEmitter(http, new StandardWebhookSigner(secret), options).SendAsync(events);
+        var report = await new WebhookEmitter(http, signer, options).SendAsync(events);
         var seconds = clock.Elapsed.TotalSeconds;
         var accepted = report.Entries.Count(e => e.Status == 200);
         Progress.Say($"ingress {phase}: {string.Join(", ", report.ByStatus.OrderBy(s => s.Key).Select(s => $"status {s.Key}: {s.Value}"))}; " +
                      $"p50 {report.LatencyPercentile(50):F1} ms, p99 {report.LatencyPercentile(99):F1} ms");
-        return (new Measurement(accepted / seconds, accepted, seconds), accepted);
-    }
-
-    private static string LocationId(int i) => $"BenchLocation{i:D7}";
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http, Uri address, Process ingress)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (DateTime.UtcNow < deadline && !ingress.HasExited)
-        {
-            try
-            {
-                using var response = await http.GetAsync(new Uri(address, "/health/ready"));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new InvalidOperationException("The ingress did not become ready.");
-    }
-
-    private static Process StartIngress(
-        string ingressDll, int port, RabbitMqTestVirtualHost vhost, int brokerPort, PostgresTestDatabase database, string secret, string platformKey)
-    {
-        var start = new ProcessStartInfo("dotnet", [ingressDll, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            WorkingDirectory = Path.GetDirectoryName(ingressDll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var env = start.Environment;
-        env["DOTNET_ENVIRONMENT"] = "Production";
-        env["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
-        env["Logging__LogLevel__Default"] = "Warning";
-        env["Sync__Storage__Provider"] = "PostgreSql";
-        env["Sync__Storage__ConnectionString"] = database.ConnectionString;
-        env["Sync__Storage__ActiveKeyId"] = "bench";
-        env["Sync__Storage__EncryptionKeys__bench"] = Key;
-        env["Sync__RabbitMq__Host"] = "127.0.0.1";
-        env["Sync__RabbitMq__Port"] = brokerPort.ToString(CultureInfo.InvariantCulture);
-        env["Sync__RabbitMq__VirtualHost"] = vhost.Name;
-        env["Sync__RabbitMq__Username"] = vhost.Username;
-        env["Sync__RabbitMq__Password"] = vhost.Password;
-        env["Sync__Ingress__Platform__Ed25519PublicKey"] = platformKey;
-        env["Sync__Ingress__Platform__AppId"] = "bench-app";
-        env["Sync__Ingress__Sources__crm__Secrets__0"] = secret;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The ingress did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, line) =>
-        {
-            if (line.Data is { Length: > 0 } text)
-            {
-                Console.Error.WriteLine("[ingress] " + text);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        return (new Measurement(accepted / seconds, accepted, seconds), accepted, report.Entries.Count(e => e.Status == 429));
     }
 }
