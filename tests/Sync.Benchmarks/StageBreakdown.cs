@@ -62,6 +62,11 @@ internal static partial class StageBreakdown
     public static string ToMarkdown(IReadOnlyList<Stage> stages)
     {
         string[] order = ["pipeline", "receive", "inbox-check", "normalise", "custom-fields", "begin", "inbox-mark", "guard", "api", "token", "rate-limit", "http", "index", "outbox", "commit"];
+        if (stages.Count == 0)
+        {
+            return "(no stages recorded between the two readings: the measured stretch was too short)";
+        }
+
         var lines = new List<string> { "| consumer | stage | count | mean ms |", "|---|---|---|---|" };
         foreach (var s in stages.OrderBy(s => s.Consumer, StringComparer.Ordinal).ThenBy(s => Array.IndexOf(order, s.Name) is var i and >= 0 ? i : 99))
         {
