@@ -15,6 +15,12 @@ public sealed class ObservabilityOptions
     [Range(0, 1000, ErrorMessage = "Sync:Observability:MaxLabelledLocations must be between 0 and 1000.")]
     public int MaxLabelledLocations { get; set; } = 50;
 
+    /// <summary>
+    /// Whether spans are made: <c>null</c> (the default) makes them only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set,
+    /// since spans nothing exports only cost CPU; <c>true</c> makes them for an in-process listener too; <c>false</c> never.
+    /// </summary>
+    public bool? Traces { get; set; }
+
     /// <summary>The path Prometheus text is served on. Default <c>/metrics</c>.</summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Sync:Observability:MetricsPath must be set (e.g. /metrics).")]
     [RegularExpression("^/.*", ErrorMessage = "Sync:Observability:MetricsPath must start with '/'.")]

@@ -23,7 +23,7 @@ public static class ObservabilityServiceCollectionExtensions
     /// <summary>
     /// Traces and metrics of Sync (<see cref="SyncTelemetry"/>), MassTransit, ASP.NET Core, HttpClient, Npgsql and
     /// SqlClient, configured by the standard <c>OTEL_*</c> variables (<c>OTEL_SERVICE_NAME</c> overrides
-    /// <paramref name="serviceName"/>). Traces are made and exported over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>
+    /// <paramref name="serviceName"/>). Traces are made (unless <c>Sync:Observability:Traces</c> says otherwise) and exported over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>
     /// is set (otherwise no span is made at all); metrics are
     /// always served as Prometheus text by <see cref="MapSyncMetrics"/>. Also samples the outbox backlog (and, with
     /// <paramref name="queueDepths"/>, the work queues) and the circuits' state.
@@ -53,6 +53,7 @@ public static class ObservabilityServiceCollectionExtensions
         // sample and tag an activity for every message, database command and API call, and throw each away (in the
         // worker's hot path that was a measurable share of its CPU). Metrics are always on.
         var exportSpans = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
+        var makeSpans = configuration.GetSection(ObservabilityOptions.SectionName).GetValue<bool?>(nameof(ObservabilityOptions.Traces)) ?? exportSpans;
         var builder = services.AddOpenTelemetry()
             .ConfigureResource(resource =>
             {
@@ -61,7 +62,7 @@ public static class ObservabilityServiceCollectionExtensions
                     resource.AddService(serviceName);
                 }
             });
-        if (exportSpans)
+        if (makeSpans)
         {
             builder.WithTracing(tracing =>
             {

@@ -154,6 +154,25 @@ public sealed partial class Observability_after_a_workload_through_ingress_and_w
     }
 
     [Test]
+    public void Should_time_the_stages_of_every_api_answer_and_every_consumed_event()
+    {
+        // Every answered API call times its HTTP stage once; every event the webhook consumer handled timed its receive.
+        var answered = _workerAfter.Samples.Where(s => s.Name == "sync_api_calls_total" && int.TryParse(s.Label("status"), out _))
+            .Select(s => s.Label("status")).Distinct()
+            .Sum(status => Delta(_workerAfter, _workerBefore, "sync_api_calls_total", s => s.Label("status") == status));
+        var http = Delta(_workerAfter, _workerBefore, "sync_worker_stage_duration_seconds_count", s => s.Label("consumer") == "api" && s.Label("stage") == "http");
+        var handled = Delta(_workerAfter, _workerBefore, "sync_events_total", s => s.Label("consumer") == "webhook-received");
+        var received = Delta(_workerAfter, _workerBefore, "sync_worker_stage_duration_seconds_count", s => s.Label("consumer") == "webhook-received" && s.Label("stage") == "receive");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(answered, Is.GreaterThan(0));
+            Assert.That(http, Is.EqualTo(answered));
+            Assert.That(received, Is.GreaterThanOrEqualTo(handled));
+        });
+    }
+
+    [Test]
     public void Should_count_the_token_refreshes_the_sandbox_answered()
     {
         // One /oauth/token call exchanged the install's code; every other one was a refresh.

@@ -98,6 +98,7 @@ public sealed class ObservedSystem : IAsyncDisposable
             ["Sync:HoopAi:TokenRefreshMargin"] = "00:00:05",
             ["Sync:Outbox:PollInterval"] = "00:00:00.100",
             ["Sync:Observability:Backlog:Interval"] = "00:00:00.500",
+            ["Sync:Observability:Traces"] = "true", // the spans go to the tests' in-process recorder
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
