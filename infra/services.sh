@@ -121,12 +121,17 @@ postgres_up() {
     wait_until "PostgreSQL on port $port" pg_isready -q -h 127.0.0.1 -p "$port"
   fi
 
-  # The test user may create databases: each integration fixture makes its own and drops it afterwards.
+  # The test user may create databases: each integration fixture makes its own and drops it afterwards. It is also a
+  # member of pg_signal_backend, so DROP DATABASE ... WITH (FORCE) may end an autovacuum worker still busy in a
+  # fixture's database (PostgreSQL 15 refuses that to a plain owner: "must be a member of the role whose process is
+  # being terminated").
   as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -q -X -d postgres >/dev/null <<SQL || fail "could not create the PostgreSQL user and database"
 SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', '$PG_USER', '$PG_PASSWORD')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', '$PG_DATABASE', '$PG_USER')
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE') \gexec
+SELECT format('GRANT pg_signal_backend TO %I', '$PG_USER')
+WHERE NOT pg_has_role('$PG_USER', 'pg_signal_backend', 'MEMBER') \gexec
 SQL
   PG_PORT=$port
 }

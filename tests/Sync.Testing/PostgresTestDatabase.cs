@@ -41,13 +41,28 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
         return new PostgresTestDatabase(admin.ConnectionString, name, own.ConnectionString);
     }
 
-    /// <summary>Drops the database, closing whatever connections are still open to it.</summary>
+    /// <summary>
+    /// Drops the database, closing whatever connections are still open to it. An autovacuum worker busy in it makes
+    /// PostgreSQL 15 refuse the drop to a user outside pg_signal_backend (42501); the worker ends within moments, so the
+    /// drop is tried again for up to 10 s before the failure is let through.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(_adminConnectionString);
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse && attempt < 50)
+            {
+                await Task.Delay(200);
+            }
+        }
     }
 }
