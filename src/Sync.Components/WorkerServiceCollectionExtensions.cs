@@ -40,6 +40,7 @@ public static class WorkerServiceCollectionExtensions
         {
             x.SetKebabCaseEndpointNameFormatter();
             x.AddConsumer<WebhookReceivedConsumer, WebhookReceivedConsumerDefinition>();
+            x.AddConsumer<WebhookBacklogConsumer, WebhookBacklogConsumerDefinition>();
             x.AddConsumer<ChangeContactTagsConsumer, ChangeContactTagsConsumerDefinition>();
             x.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.ApplySyncWorkQueuePolicy(context));
         });

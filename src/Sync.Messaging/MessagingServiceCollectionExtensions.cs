@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sync.Messaging.Internal;
+using Sync.Messaging.Lanes;
 using Sync.Messaging.Outbox;
 
 namespace Sync.Messaging;
@@ -13,8 +14,8 @@ public static class MessagingServiceCollectionExtensions
 {
     /// <summary>
     /// Registers a MassTransit bus on RabbitMQ configured from <c>Sync:RabbitMq</c> (usage telemetry off, publisher
-    /// confirms on), <see cref="IConfirmedPublisher"/>, <see cref="WebhookHandoff"/> and <see cref="OutboxOptions"/>
-    /// (<c>Sync:Outbox</c>). The bus starts with the host without waiting for the broker, and reconnects on its own.
+    /// confirms on), <see cref="IConfirmedPublisher"/>, <see cref="WebhookHandoff"/> with its <see cref="WebhookLanes"/>
+    /// (<c>Sync:Lanes</c>) and <see cref="OutboxOptions"/> (<c>Sync:Outbox</c>). The bus starts with the host without waiting for the broker, and reconnects on its own.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">Configuration holding the <c>Sync:RabbitMq</c> and <c>Sync:Outbox</c> sections.</param>
@@ -29,6 +30,10 @@ public static class MessagingServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<OutboxOptions>()
             .Bind(configuration.GetSection(OutboxOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<LaneOptions>()
+            .Bind(configuration.GetSection(LaneOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
@@ -66,6 +71,7 @@ public static class MessagingServiceCollectionExtensions
 
         services.TryAddSingleton<IConfirmedPublisher, ConfirmedPublisher>();
         services.TryAddSingleton<PublisherCircuit>();
+        services.TryAddSingleton<WebhookLanes>();
         services.TryAddSingleton<WebhookHandoff>();
         return services;
     }

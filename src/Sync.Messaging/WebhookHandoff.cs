@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Sync.Contracts;
 using Sync.Core;
 using Sync.Messaging.Internal;
+using Sync.Messaging.Lanes;
 using Sync.Messaging.Outbox;
 using Sync.Storage;
 
@@ -14,10 +15,13 @@ namespace Sync.Messaging;
 /// retries). The message id is <see cref="DeterministicId.ForWebhook"/> of the source and event id either way.
 /// Once a publish has failed, handoffs go straight to the outbox while one at a time probes the broker
 /// (<see cref="RabbitMqOptions.PublishProbeInterval"/>), so an unreachable broker costs one publish timeout, not one per webhook.
+/// What a location sends beyond its budget goes to the backlog lane (<see cref="WebhookLanes"/>), in the outbox too.
 /// </summary>
 public sealed partial class WebhookHandoff
 {
+    private static readonly IReadOnlyDictionary<string, string> NoHeaders = new Dictionary<string, string>();
     private readonly IConfirmedPublisher _publisher;
+    private readonly WebhookLanes _lanes;
     private readonly PublisherCircuit _circuit;
     private readonly IOutboxStore _outbox;
     private readonly IOptions<OutboxOptions> _options;
@@ -27,6 +31,7 @@ public sealed partial class WebhookHandoff
     /// <summary>Creates the handoff.</summary>
     public WebhookHandoff(
         IConfirmedPublisher publisher,
+        WebhookLanes lanes,
         PublisherCircuit circuit,
         IOutboxStore outbox,
         IOptions<OutboxOptions> options,
@@ -34,6 +39,7 @@ public sealed partial class WebhookHandoff
         ILogger<WebhookHandoff> logger)
     {
         _publisher = publisher;
+        _lanes = lanes;
         _circuit = circuit;
         _outbox = outbox;
         _options = options;
@@ -47,13 +53,22 @@ public sealed partial class WebhookHandoff
     {
         ArgumentNullException.ThrowIfNull(message);
         var messageId = DeterministicId.ForWebhook(message.Source, message.EventId);
+        var lane = _lanes.Choose(message);
 
         if (_circuit.TryEnter(out var probe))
         {
             var answered = false;
             try
             {
-                await _publisher.PublishAsync(message, messageId, cancellationToken);
+                if (lane == WebhookLane.Work)
+                {
+                    await _publisher.PublishAsync(message, messageId, cancellationToken);
+                }
+                else
+                {
+                    await _publisher.PublishAsync(message, typeof(WebhookReceived), WebhookLanes.BacklogDestination, messageId, NoHeaders, cancellationToken);
+                }
+
                 answered = true;
                 _circuit.Succeeded(probe);
                 return HandoffOutcome.Published;
@@ -79,7 +94,7 @@ public sealed partial class WebhookHandoff
         Task? enqueue = null;
         try
         {
-            var row = OutboxSerializer.ForPublish(message, messageId, _time.GetUtcNow());
+            var row = OutboxSerializer.ForSend(message, WebhookLanes.DestinationOf(lane), messageId, _time.GetUtcNow());
             enqueue = _outbox.EnqueueAsync(row, bound.Token);
             await enqueue.WaitAsync(timeout, cancellationToken);
             return HandoffOutcome.Stored;

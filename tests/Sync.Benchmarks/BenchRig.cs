@@ -3,10 +3,12 @@ using System.Text;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using Sync.Contracts;
 using Sync.Core;
 using Sync.Emitter;
+using Sync.Messaging.Lanes;
 using Sync.Messaging.Redelivery;
 using Sync.Storage;
 using Sync.Testing;
@@ -25,6 +27,9 @@ internal sealed class BenchRig : IAsyncDisposable
 
     /// <summary>The work queue of webhook events.</summary>
     public const string WebhookQueue = "webhook-received";
+
+    /// <summary>The backlog lane of webhook events (what a location sends beyond its budget).</summary>
+    public const string BacklogQueue = WebhookLanes.BacklogQueue;
 
     /// <summary>The work queue of tag commands.</summary>
     public const string TagQueue = "change-contact-tags";
@@ -45,13 +50,16 @@ internal sealed class BenchRig : IAsyncDisposable
     public IServiceProvider Storage => _storage;
 
     /// <summary>Where dead-lettered messages of the work queues end up.</summary>
-    public static IReadOnlyList<string> DeadLetterQueues { get; } = [WebhookQueue + "_error", TagQueue + "_error", "sync-poison"];
+    public static IReadOnlyList<string> DeadLetterQueues { get; } = [WebhookQueue + "_error", BacklogQueue + "_error", TagQueue + "_error", "sync-poison"];
 
     /// <summary>The wait queues of the default delay tiers.</summary>
     public static IReadOnlyList<string> WaitQueues { get; } = [.. DelayTiers.Default.Select(DelayTiers.NameOf)];
 
     /// <summary>Where a message not yet done waits: the work queues and the wait tiers.</summary>
-    public static IReadOnlyList<string> PendingQueues { get; } = [WebhookQueue, TagQueue, .. WaitQueues];
+    public static IReadOnlyList<string> PendingQueues { get; } = [WebhookQueue, BacklogQueue, TagQueue, .. WaitQueues];
+
+    /// <summary>The lanes as an ingress process chooses them (defaults: 100 at once and 10 a second per location).</summary>
+    private static readonly WebhookLanes Lanes = new(Options.Create(new LaneOptions()), TimeProvider.System);
 
     public static string LocationId(int i) => $"BenchLocation{i:D7}";
 
@@ -113,8 +121,9 @@ internal sealed class BenchRig : IAsyncDisposable
         var queued = new List<string>();
 
         // A message a stopped worker held goes back to its queue as the broker notices the closed connection, and one
-        // leaving a wait tier is in transit for a moment: what is missing is looked for again, for up to 5 s.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        // leaving a wait tier is in transit for a moment (measured: up to about 7 s after a worker with a few hundred
+        // messages in flight stopped): what is missing is looked for again, for up to 20 s.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         do
         {
             dead.UnionWith(await TakeEventIdsAsync(DeadLetterQueues));
@@ -235,9 +244,19 @@ internal sealed class BenchRig : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes one event as the ingress does.</summary>
-    public static Task PublishAsync(IBus bus, WebhookReceived message) =>
-        bus.Publish(message, ctx => ctx.MessageId = DeterministicId.ForWebhook(message.Source, message.EventId));
+    /// <summary>Publishes one event as the ingress does: to the work queue, or to the backlog lane when its location is over budget.</summary>
+    public static async Task PublishAsync(IBus bus, WebhookReceived message)
+    {
+        var messageId = DeterministicId.ForWebhook(message.Source, message.EventId);
+        if (Lanes.Choose(message) == WebhookLane.Work)
+        {
+            await bus.Publish(message, ctx => ctx.MessageId = messageId);
+            return;
+        }
+
+        var lane = await bus.GetSendEndpoint(new Uri(WebhookLanes.BacklogDestination));
+        await lane.Send(message, ctx => ctx.MessageId = messageId);
+    }
 
     private static async Task PublishAsync(IBus bus, WebhookReceived message, SemaphoreSlim gate)
     {

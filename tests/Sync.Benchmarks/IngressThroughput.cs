@@ -87,7 +87,7 @@ internal static class IngressThroughput
         }
 
         var relaySeconds = clock?.Elapsed.TotalSeconds ?? double.NaN;
-        var queued = await rig.MessageCountAsync([BenchRig.WebhookQueue]);
+        var queued = await rig.MessageCountAsync([BenchRig.WebhookQueue, BenchRig.BacklogQueue]);
         ingress.Kill();
         var sent = 2L * webhooks + latencyCount;
         var accepted = up.Accepted + latency.Answered200 + down.Accepted;

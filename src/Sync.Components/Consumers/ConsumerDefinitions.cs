@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Sync.Contracts;
+using Sync.Messaging.Lanes;
 
 namespace Sync.Components.Consumers;
 
@@ -26,6 +27,36 @@ public sealed class WebhookReceivedConsumerDefinition : ConsumerDefinition<Webho
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         endpointConfigurator.PrefetchCount = Math.Max(_options.WebhookPrefetch, _options.WebhookConcurrency);
+    }
+}
+
+/// <summary>
+/// The backlog lane's endpoint (<see cref="WebhookLanes.BacklogQueue"/>): its own concurrency and prefetch from
+/// <see cref="WorkerOptions"/>, and not bound to the <see cref="WebhookReceived"/> exchange (publishers send to the lane
+/// on purpose; a binding would deliver every published webhook twice).
+/// </summary>
+public sealed class WebhookBacklogConsumerDefinition : ConsumerDefinition<WebhookBacklogConsumer>
+{
+    private readonly WorkerOptions _options;
+
+    /// <summary>Creates the definition.</summary>
+    public WebhookBacklogConsumerDefinition(IOptions<WorkerOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        EndpointName = WebhookLanes.BacklogQueue;
+        ConcurrentMessageLimit = _options.BacklogConcurrency;
+    }
+
+    /// <inheritdoc />
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<WebhookBacklogConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        endpointConfigurator.ConfigureConsumeTopology = false;
+        endpointConfigurator.PrefetchCount = Math.Max(_options.BacklogPrefetch, _options.BacklogConcurrency);
     }
 }
 

@@ -16,6 +16,17 @@ public sealed class WorkerOptions
     [Range(1, 10_000)]
     public int WebhookPrefetch { get; set; } = 32;
 
+    /// <summary>
+    /// Backlog-lane events processed at once by one process (default 8): what locations send beyond their budget
+    /// (<c>Sync:Lanes</c>) and imports, on consumers of their own so they never hold the work queue's.
+    /// </summary>
+    [Range(1, 512)]
+    public int BacklogConcurrency { get; set; } = 8;
+
+    /// <summary>Backlog-lane events the broker sends ahead of acknowledgement (default 16).</summary>
+    [Range(1, 10_000)]
+    public int BacklogPrefetch { get; set; } = 16;
+
     /// <summary>Most contacts in one bulk tag call (default 100). The API's own maximum is undocumented; keep this at or below it.</summary>
     [Range(1, 1000)]
     public int BulkMaxContacts { get; set; } = 100;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Sync.Contracts;
 using Sync.Core;
 using Sync.Core.Webhooks;
+using Sync.Messaging.Lanes;
 using Sync.Messaging.Outbox;
 using Sync.Core.Events;
 using Sync.Storage;
@@ -85,7 +86,8 @@ public static class ImportEvents
         var payload = Payload(type, eventId, locationId, occurredAt, fields, customFields, tags);
         var message = new WebhookReceived(Source, eventId, type, locationId, occurredAt, receivedAt, payload);
         var messageId = DeterministicId.ForWebhook(Source, eventId);
-        var outboxRow = OutboxSerializer.ForPublish(message, messageId, receivedAt) with { LocationId = locationId };
+        // An import is bulk work by nature: it goes to the backlog lane, never in front of the locations' live webhooks.
+        var outboxRow = OutboxSerializer.ForSend(message, WebhookLanes.BacklogDestination, messageId, receivedAt) with { LocationId = locationId };
         return new QueuedEvent(messageId, line, outboxRow);
     }
 

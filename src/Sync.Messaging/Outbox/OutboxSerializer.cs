@@ -23,13 +23,21 @@ public static class OutboxSerializer
 
     /// <summary>Builds an outbox row that publishes <paramref name="message"/> with <paramref name="messageId"/>.</summary>
     public static OutboxMessage ForPublish<T>(T message, Guid messageId, DateTimeOffset availableAt)
+        where T : class => ForSend(message, PublishDestination, messageId, availableAt);
+
+    /// <summary>
+    /// Builds an outbox row that sends <paramref name="message"/> with <paramref name="messageId"/> to
+    /// <paramref name="destination"/>: <see cref="PublishDestination"/>, an <c>exchange:</c> address or a queue name.
+    /// </summary>
+    public static OutboxMessage ForSend<T>(T message, string destination, Guid messageId, DateTimeOffset availableAt)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(message);
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
         return new OutboxMessage(
             messageId,
             typeof(T).FullName!,
-            PublishDestination,
+            destination,
             JsonSerializer.Serialize(message, Options),
             TraceHeaders(),
             availableAt);

@@ -35,6 +35,9 @@ public sealed class ClassifiedRedeliveryFilter<T>(RedeliveryForwarder forwarder,
         var (slot, forwarded) = await forwarder.WaitForSlotAsync(context, api.Value.RateLimitMaxWait);
         if (forwarded)
         {
+            // Done with this delivery: without the notice MassTransit would count it as consumed by no one and move a
+            // copy to the queue's _skipped queue besides the one on its way through the tiers.
+            await context.NotifyConsumed(context, TimeSpan.Zero, "sync-api-slot-wait");
             return;
         }
 

@@ -205,7 +205,8 @@ public sealed partial class RedeliveryForwarder
             return (slot, false);
         }
 
-        await ForwardTowardsAsync(context, slot, Count(context, ThrottleWaitsHeader));
+        var hop = await ForwardTowardsAsync(context, slot, Count(context, ThrottleWaitsHeader));
+        LogWaitingForSlot(context.MessageId, slot.At, hop);
         return (slot, true);
     }
 
@@ -370,6 +371,10 @@ public sealed partial class RedeliveryForwarder
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
         Message = "Message {MessageId} ({MessageType}) failed ({Kind}); back in {Delay} (attempt {Attempt})")]
     private partial void LogDeferred(Guid? messageId, string messageType, FailureKind kind, TimeSpan delay, int attempt);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Debug,
+        Message = "Message {MessageId} waits for its API slot at {Slot:O}: on through the {Tier} tier")]
+    private partial void LogWaitingForSlot(Guid? messageId, DateTimeOffset slot, TimeSpan tier);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
         Message = "Message {MessageId} ({MessageType}) used up its {Attempts} delayed redeliveries")]

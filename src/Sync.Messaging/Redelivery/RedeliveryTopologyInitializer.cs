@@ -68,10 +68,14 @@ public sealed partial class RedeliveryTopologyInitializer(
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>The work queues and the message exchanges they are bound to (MassTransit's names).</summary>
+    /// <summary>
+    /// The work queues and the exchanges they are bound to (MassTransit's names): a message type's exchange, or for the
+    /// backlog lane (which is sent to, never published to) the lane's own exchange.
+    /// </summary>
     public static IReadOnlyList<(string Queue, string Exchange)> WorkQueues { get; } =
     [
         ("webhook-received", "Sync.Contracts:WebhookReceived"),
+        (Lanes.WebhookLanes.BacklogQueue, Lanes.WebhookLanes.BacklogQueue),
         ("change-contact-tags", "Sync.Contracts:ChangeContactTags"),
     ];
 

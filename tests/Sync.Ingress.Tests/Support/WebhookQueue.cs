@@ -5,12 +5,16 @@ using Sync.Testing;
 namespace Sync.Ingress.Tests.Support;
 
 /// <summary>
-/// A test queue bound to the exchange MassTransit publishes <c>WebhookReceived</c> to, read over a direct connection
-/// (never through a proxy the test may cut): what is in it is what the ingress handed to the broker.
+/// A test queue bound to the exchange MassTransit publishes <c>WebhookReceived</c> to and to the backlog lane's
+/// exchange (or to one of them), read over a direct connection (never through a proxy the test may cut): what is in it
+/// is what the ingress handed to the broker.
 /// </summary>
 public sealed class WebhookQueue : IAsyncDisposable
 {
     public const string Exchange = "Sync.Contracts:WebhookReceived";
+
+    /// <summary>The backlog lane's exchange: what a location sends beyond its budget.</summary>
+    public const string BacklogExchange = "webhook-received-backlog";
 
     private readonly IConnection _connection;
     private readonly IChannel _channel;
@@ -24,15 +28,23 @@ public sealed class WebhookQueue : IAsyncDisposable
 
     public string Name { get; }
 
-    public static async Task<WebhookQueue> BindAsync(RabbitMqTestVirtualHost vhost, string name = "webhooks-probe")
+    public static async Task<WebhookQueue> BindAsync(RabbitMqTestVirtualHost vhost, string name = "webhooks-probe", params string[] exchanges)
     {
+        if (exchanges.Length == 0)
+        {
+            exchanges = [Exchange, BacklogExchange];
+        }
+
         var factory = new ConnectionFactory { Uri = vhost.AmqpUri, ClientProvidedName = "ingress-tests" };
         var connection = await factory.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
         await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
-        await channel.QueueBindAsync(name, Exchange, "");
+        foreach (var exchange in exchanges)
+        {
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+            await channel.QueueBindAsync(name, exchange, "");
+        }
         return new WebhookQueue(connection, channel, name);
     }
 

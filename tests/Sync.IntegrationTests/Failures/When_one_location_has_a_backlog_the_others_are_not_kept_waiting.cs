@@ -1,14 +1,16 @@
 using Sync.Emitter;
 using Sync.IntegrationTests.Worker;
+using Sync.Messaging;
 using Sync.Sandbox;
 
 namespace Sync.IntegrationTests.Failures;
 
 /// <summary>
 /// Fairness: one location's backlog, at the API's real limit (100 calls per 10 s), is three times what its budget
-/// allows in the time the test looks; events of five other locations published behind it are applied while most of
-/// the backlog still waits for its slots — the busy location's messages wait for their reserved slots in the wait
-/// tiers, not in consumers. Its own work still goes through, with no 429 and nothing dead-lettered.
+/// allows in the time the test looks; events of five other locations handed over behind it (as the ingress hands them
+/// over: the busy location's excess goes to the backlog lane) are applied while most of the backlog still waits for
+/// its slots — the busy location's messages wait for their reserved slots in the wait tiers, not in consumers. Its own
+/// work still goes through, with no 429, nothing dead-lettered and nothing left in a skipped queue.
 /// </summary>
 [TestFixture]
 public sealed class When_one_location_has_a_backlog_the_others_are_not_kept_waiting
@@ -20,6 +22,7 @@ public sealed class When_one_location_has_a_backlog_the_others_are_not_kept_wait
     private int _hotAppliedWhenOthersWere;
     private bool _othersApplied;
     private bool _backlogApplied;
+    private HandoffOutcome[] _outcomes = null!;
 
     [OneTimeSetUp]
     public async Task Apply_a_backlog_and_a_few_events_behind_it()
@@ -32,20 +35,23 @@ public sealed class When_one_location_has_a_backlog_the_others_are_not_kept_wait
         }
 
         var at = DateTimeOffset.UtcNow;
+        var outcomes = new List<HandoffOutcome>();
         for (var i = 0; i < Backlog; i++)
         {
-            await _worker.PublishAsync(new SourceEvent(SourceEventTypes.Upserted, $"evt-fair-hot-{i}", at, Hot,
-                new SourceContact { Email = $"hot{i}@example.com" }, []));
+            outcomes.Add(await _worker.HandOffAsync(new SourceEvent(SourceEventTypes.Upserted, $"evt-fair-hot-{i}", at, Hot,
+                new SourceContact { Email = $"hot{i}@example.com" }, [])));
         }
 
         foreach (var other in Others)
         {
             for (var i = 0; i < 2; i++)
             {
-                await _worker.PublishAsync(new SourceEvent(SourceEventTypes.Upserted, $"evt-fair-{other}-{i}", at, other,
-                    new SourceContact { Email = $"quiet{i}@example.com" }, []));
+                outcomes.Add(await _worker.HandOffAsync(new SourceEvent(SourceEventTypes.Upserted, $"evt-fair-{other}-{i}", at, other,
+                    new SourceContact { Email = $"quiet{i}@example.com" }, [])));
             }
         }
+
+        _outcomes = [.. outcomes];
 
         _othersApplied = await WorkerHarness.EventuallyAsync(
             () => Task.FromResult(Others.All(o => _worker.ContactsOf(o).Count == 2)), TimeSpan.FromMinutes(3));
@@ -81,4 +87,19 @@ public sealed class When_one_location_has_a_backlog_the_others_are_not_kept_wait
 
     [Test]
     public async Task Should_dead_letter_nothing() => Assert.That(await _worker.DeadLettersAsync(), Is.Zero);
+
+    [Test]
+    public void Should_have_published_every_event_straight_to_the_broker() =>
+        Assert.That(_outcomes.Count(o => o == HandoffOutcome.Published), Is.EqualTo(Backlog + (2 * Others.Length)));
+
+    [Test]
+    public async Task Should_leave_nothing_in_a_skipped_queue()
+    {
+        // A delivery forwarded on towards its slot is done with; MassTransit must not also move it to <queue>_skipped.
+        await using var queues = await BrokerQueues.OpenAsync(_worker.VirtualHost);
+        foreach (var queue in new[] { "webhook-received_skipped", "webhook-received-backlog_skipped" })
+        {
+            Assert.That(await queues.ExistsAsync(queue) ? await queues.CountAsync(queue) : 0u, Is.Zero, queue);
+        }
+    }
 }

@@ -11,6 +11,7 @@ using Sync.Core;
 using Sync.Emitter;
 using Sync.HoopAi.OAuth;
 using Sync.IntegrationTests.Failures;
+using Sync.Messaging;
 using Sync.Messaging.Redelivery;
 using Sync.Sandbox;
 using Sync.Storage;
@@ -165,6 +166,12 @@ internal sealed class WorkerHarness : IAsyncDisposable
             ctx => ctx.MessageId = DeterministicId.ForWebhook(source, eventId));
 
     public Task PublishAsync(SourceEvent e) => PublishAsync("crm", e.Id, e.Type, e.LocationId, e.OccurredAt, e.ToJson());
+
+    /// <summary>Hands a source event over as the ingress does (<see cref="WebhookHandoff"/>: its lane, a confirm, the outbox if need be).</summary>
+    public async Task<HandoffOutcome> HandOffAsync(SourceEvent e) =>
+        await Services.GetRequiredService<WebhookHandoff>().HandOffAsync(
+            new WebhookReceived("crm", e.Id, e.Type, e.LocationId, e.OccurredAt, DateTimeOffset.UtcNow, Encoding.UTF8.GetString(e.ToJson())),
+            CancellationToken.None);
 
     public Task PublishAsync(PlatformEvent e) => PublishAsync("hoopai", e.WebhookId, e.Type, e.LocationId, e.Timestamp, e.ToJson());
 
