@@ -42,7 +42,15 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan TagBatchTimeLimit { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Batches processed at once by one process (default 2); the prefetch is sized to fill them.</summary>
+    /// <summary>Batches processed at once by one process (default 2).</summary>
     [Range(1, 64)]
     public int TagBatchConcurrency { get; set; } = 2;
+
+    /// <summary>
+    /// Tag commands the broker sends ahead of acknowledgement (default 1,000; at least enough to fill every concurrent
+    /// batch). Batches are per location, and commands waiting for their batch hold this window: with fewer, the
+    /// commands of several busy locations share it and every batch closes part full on its time limit.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int TagBatchPrefetch { get; set; } = 1_000;
 }
