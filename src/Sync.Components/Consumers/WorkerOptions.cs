@@ -9,29 +9,29 @@ public sealed class WorkerOptions
     public const string SectionName = "Sync:Worker";
 
     /// <summary>Webhook events processed at once by one process (default 16): each holds a connection while it calls the API.</summary>
-    [Range(1, 512)]
+    [Range(1, 512, ErrorMessage = "Sync:Worker:WebhookConcurrency must be between {1} and {2}.")]
     public int WebhookConcurrency { get; set; } = 16;
 
     /// <summary>Webhook events the broker sends ahead of acknowledgement (default 32).</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "Sync:Worker:WebhookPrefetch must be between {1} and {2}.")]
     public int WebhookPrefetch { get; set; } = 32;
 
     /// <summary>Most contacts in one bulk tag call (default 100). The API's own maximum is undocumented; keep this at or below it.</summary>
-    [Range(1, 1000)]
+    [Range(1, 1000, ErrorMessage = "Sync:Worker:BulkMaxContacts must be between {1} and {2}.")]
     public int BulkMaxContacts { get; set; } = 100;
 
     /// <summary>Most tag commands collected into one batch (default 100).</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "Sync:Worker:TagBatchMessageLimit must be between {1} and {2}.")]
     public int TagBatchMessageLimit { get; set; } = 100;
 
     /// <summary>
     /// A batch is processed when it is full, or when no further command for its location arrived for this long
     /// (default 1 s): while commands keep coming the batch keeps filling, so bulk calls carry many contacts.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = "Sync:Worker:TagBatchTimeLimit must be between {1} and {2}.")]
     public TimeSpan TagBatchTimeLimit { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Batches processed at once by one process (default 2); the prefetch is sized to fill them.</summary>
-    [Range(1, 64)]
+    [Range(1, 64, ErrorMessage = "Sync:Worker:TagBatchConcurrency must be between {1} and {2}.")]
     public int TagBatchConcurrency { get; set; } = 2;
 }
