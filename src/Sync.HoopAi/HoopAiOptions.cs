@@ -12,7 +12,7 @@ public sealed class HoopAiOptions : IValidatableObject
     /// The API's base address (default <c>http://127.0.0.1:5099</c>, the local sandbox); production is
     /// <c>https://services.leadconnectorhq.com</c>.
     /// </summary>
-    [Required]
+    [Required(ErrorMessage = "Sync:HoopAi:BaseUrl is required.")]
     public Uri BaseUrl { get; set; } = new("http://127.0.0.1:5099");
 
     /// <summary>The marketplace app's client id (empty: OAuth installs are not possible).</summary>
@@ -22,34 +22,34 @@ public sealed class HoopAiOptions : IValidatableObject
     public string ClientSecret { get; set; } = "";
 
     /// <summary>How long one call may take before it is abandoned (default 10 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Sync:HoopAi:Timeout must be between {1} and {2}.")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The API version every call sends in the <c>Version</c> header (default <c>2021-07-28</c>).</summary>
-    [Required]
+    [Required(ErrorMessage = "Sync:HoopAi:ApiVersion is required.")]
     public string ApiVersion { get; set; } = "2021-07-28";
 
     /// <summary>How long before its expiry an access token is refreshed (default 5 minutes).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "12:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "12:00:00", ErrorMessage = "Sync:HoopAi:TokenRefreshMargin must be between {1} and {2}.")]
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long one process may hold an installation's refresh lease (default 30 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Sync:HoopAi:TokenRefreshLease must be between {1} and {2}.")]
     public TimeSpan TokenRefreshLease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long refreshes wait after the token endpoint refused the app's client credentials (<c>invalid_client</c>)
     /// before one is tried again; doubled at each further refusal up to 15 minutes (default 60 seconds).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Sync:HoopAi:ClientCredentialsRetry must be between {1} and {2}.")]
     public TimeSpan ClientCredentialsRetry { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Quick in-process retries of a transient API failure (5xx, timeout) before the message is redelivered later (default 2).</summary>
-    [Range(0, 5)]
+    [Range(0, 5, ErrorMessage = "Sync:HoopAi:TransientRetries must be between {1} and {2}.")]
     public int TransientRetries { get; set; } = 2;
 
     /// <summary>The name rate-limit budgets are kept under: the API counts per app and location (default <c>sync</c>).</summary>
-    [Required]
+    [Required(ErrorMessage = "Sync:HoopAi:AppId is required.")]
     public string AppId { get; set; } = "sync";
 
     /// <summary>
@@ -59,26 +59,26 @@ public sealed class HoopAiOptions : IValidatableObject
     public bool RateLimitEnabled { get; set; } = true;
 
     /// <summary>Calls per <see cref="RateLimitInterval"/> and location until the API's headers say otherwise (default 100).</summary>
-    [Range(1, 100_000)]
+    [Range(1, 100_000, ErrorMessage = "Sync:HoopAi:RateLimitMax must be between {1} and {2}.")]
     public int RateLimitMax { get; set; } = 100;
 
     /// <summary>The burst interval until the API's headers say otherwise (default 10 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Sync:HoopAi:RateLimitInterval must be between {1} and {2}.")]
     public TimeSpan RateLimitInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Calls per daily window and location until the API's headers say otherwise (default 200,000).</summary>
-    [Range(1, int.MaxValue)]
+    [Range(1, int.MaxValue, ErrorMessage = "Sync:HoopAi:RateLimitDaily must be between {1} and {2}.")]
     public int RateLimitDaily { get; set; } = 200_000;
 
     /// <summary>
     /// The daily budget's window (default one day): windows are aligned on the Unix epoch, so a day's starts at
     /// 00:00 UTC. When a location has used up its budget, its work waits until the window ends.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Sync:HoopAi:RateLimitDailyWindow must be between {1} and {2}.")]
     public TimeSpan RateLimitDailyWindow { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Share of the announced limit kept in reserve for clock and network jitter (default 0.02).</summary>
-    [Range(0.0, 0.5)]
+    [Range(0.0, 0.5, ErrorMessage = "Sync:HoopAi:RateLimitHeadroom must be between {1} and {2}.")]
     public double RateLimitHeadroom { get; set; } = 0.02;
 
     /// <summary>
@@ -86,7 +86,7 @@ public sealed class HoopAiOptions : IValidatableObject
     /// away is reserved and the message waits for it in the queue's wait tiers (see <see cref="RateLimitSlotHorizon"/>),
     /// so a busy location does not hold consumers other locations need.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Sync:HoopAi:RateLimitMaxWait must be between {1} and {2}.")]
     public TimeSpan RateLimitMaxWait { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -94,14 +94,14 @@ public sealed class HoopAiOptions : IValidatableObject
     /// minutes); a location whose schedule is full beyond it is refused, and its message asks again later. At most
     /// <see cref="RateLimitMaxWait"/> turns reserving ahead off.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Sync:HoopAi:RateLimitSlotHorizon must be between {1} and {2}.")]
     public TimeSpan RateLimitSlotHorizon { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
     /// How long a location's custom field definitions are kept before they are read again (default 10 minutes). A key
     /// not among them is looked up once more at once, whatever the age.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Sync:HoopAi:CustomFieldsCacheTtl must be between {1} and {2}.")]
     public TimeSpan CustomFieldsCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>True when both client credentials are configured.</summary>

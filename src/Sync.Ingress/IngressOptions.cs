@@ -9,7 +9,7 @@ public sealed class IngressOptions
     public const string SectionName = "Sync:Ingress";
 
     /// <summary>Largest accepted request body in bytes (default 256 KiB); larger bodies get 413.</summary>
-    [Range(1024, 16 * 1024 * 1024)]
+    [Range(1024, 16 * 1024 * 1024, ErrorMessage = "Sync:Ingress:MaxBodyBytes must be between {1} and {2}.")]
     public int MaxBodyBytes { get; set; } = 256 * 1024;
 
     /// <summary>
@@ -17,48 +17,48 @@ public sealed class IngressOptions
     /// either way, and how far a platform event's <c>timestamp</c> may lie in the future (default 5 minutes). The past
     /// window of platform events is <see cref="PlatformWebhookOptions.MaxEventAge"/>.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "Sync:Ingress:TimestampTolerance must be between {1} and {2}.")]
     public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Time budget of one webhook request (default 5 seconds; the platform gives up after 5–10). Must exceed the publish
     /// timeout plus the outbox write timeout; past it the answer is 429 with <c>Retry-After</c>.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = "Sync:Ingress:RequestTimeout must be between {1} and {2}.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Seconds put in <c>Retry-After</c> when an event cannot be accepted durably now (default 30).</summary>
-    [Range(1, 3600)]
+    [Range(1, 3600, ErrorMessage = "Sync:Ingress:RetryAfterSeconds must be between {1} and {2}.")]
     public int RetryAfterSeconds { get; set; } = 30;
 
     /// <summary>How long a client may take to send the request headers (Kestrel; default 10 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Sync:Ingress:RequestHeadersTimeout must be between {1} and {2}.")]
     public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the set of active locations is reloaded from the database (default 30 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Sync:Ingress:LocationRefreshInterval must be between {1} and {2}.")]
     public TimeSpan LocationRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// An event for a location not in the cached set reloads the set at once, but at most once per this interval
     /// (default 1 second), so a flood of events for unknown locations cannot flood the database.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Sync:Ingress:LocationMissRefreshInterval must be between {1} and {2}.")]
     public TimeSpan LocationMissRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long one load of the location set may take (default 2 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Sync:Ingress:LocationLookupTimeout must be between {1} and {2}.")]
     public TimeSpan LocationLookupTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// How many recently accepted message ids this process remembers (default 100,000), so a retried or replayed
     /// delivery is answered 200 <c>duplicate</c> without being published again. The worker's inbox stays the guarantee.
     /// </summary>
-    [Range(1, 10_000_000)]
+    [Range(1, 10_000_000, ErrorMessage = "Sync:Ingress:RecentEventCapacity must be between {1} and {2}.")]
     public int RecentEventCapacity { get; set; } = 100_000;
 
     /// <summary>How long one <c>/health/ready</c> answer is reused (default 1 second), so probes cannot load the database.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10", ErrorMessage = "Sync:Ingress:ReadinessCacheDuration must be between {1} and {2}.")]
     public TimeSpan ReadinessCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The platform's webhooks: signature keys, this app's id, freshness.</summary>
@@ -101,7 +101,7 @@ public sealed class PlatformWebhookOptions
     /// 10 minutes apart and up to 6 times, with the original body and timestamp: the window must cover that whole span.
     /// Replays inside it are answered <c>duplicate</c> and dropped by the worker's inbox.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:05:00", "2.00:00:00")]
+    [Range(typeof(TimeSpan), "00:05:00", "2.00:00:00", ErrorMessage = "Sync:Ingress:Platform:MaxEventAge must be between {1} and {2}.")]
     public TimeSpan MaxEventAge { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>
@@ -143,7 +143,7 @@ public sealed class OAuthInstallOptions
     public string Scopes { get; set; } = "contacts.readonly contacts.write";
 
     /// <summary>How long a <c>state</c> issued by <c>/oauth/start</c> stays valid (default 10 minutes).</summary>
-    [Range(typeof(TimeSpan), "00:00:30", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:30", "01:00:00", ErrorMessage = "Sync:Ingress:OAuth:StateLifetime must be between {1} and {2}.")]
     public TimeSpan StateLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
@@ -159,15 +159,15 @@ public sealed class OAuthInstallOptions
     public bool AllowMarketplaceInstalls { get; set; } = true;
 
     /// <summary>Callbacks (and starts) one client address may make per minute (default 10); more get 429.</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "Sync:Ingress:OAuth:PermitsPerMinute must be between {1} and {2}.")]
     public int PermitsPerMinute { get; set; } = 10;
 
     /// <summary>Attempts at storing an installation after its code was exchanged (default 3), as codes are single-use.</summary>
-    [Range(1, 10)]
+    [Range(1, 10, ErrorMessage = "Sync:Ingress:OAuth:StoreAttempts must be between {1} and {2}.")]
     public int StoreAttempts { get; set; } = 3;
 
     /// <summary>Wait before the second attempt, doubled before each next one (default 500 ms).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10", ErrorMessage = "Sync:Ingress:OAuth:StoreRetryDelay must be between {1} and {2}.")]
     public TimeSpan StoreRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
@@ -179,7 +179,7 @@ public sealed class OAuthInstallOptions
     public string PendingDirectory { get; set; } = "pending-installations";
 
     /// <summary>How often the files in <see cref="PendingDirectory"/> are written again (default 5 seconds; also once at start).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = "Sync:Ingress:OAuth:PendingRetryInterval must be between {1} and {2}.")]
     public TimeSpan PendingRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
@@ -199,7 +199,7 @@ public sealed class TlsOptions
     public string Password { get; set; } = "";
 
     /// <summary><c>max-age</c> of the <c>Strict-Transport-Security</c> header on HTTPS answers (default 365 days).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "730.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "730.00:00:00", ErrorMessage = "Sync:Ingress:Tls:HstsMaxAge must be between {1} and {2}.")]
     public TimeSpan HstsMaxAge { get; set; } = TimeSpan.FromDays(365);
 
     /// <summary>True when a certificate is configured.</summary>

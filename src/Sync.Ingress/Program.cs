@@ -1,4 +1,5 @@
+using Sync.Hosting;
 using Sync.Ingress;
 
-var app = IngressApp.Build(args);
-await app.RunAsync();
+// A bad setting: one line naming its key on stderr, exit code 1.
+return await SyncHost.RunAsync("sync-ingress", () => IngressApp.Build(args));

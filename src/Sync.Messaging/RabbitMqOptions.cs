@@ -23,7 +23,7 @@ public sealed class RabbitMqOptions : IValidatableObject
     public string Host { get; set; } = "localhost";
 
     /// <summary>AMQP port (default 5672).</summary>
-    [Range(1, 65535)]
+    [Range(1, 65535, ErrorMessage = "Sync:RabbitMq:Port must be between {1} and {2}.")]
     public int Port { get; set; } = 5672;
 
     /// <summary>Virtual host (default <c>/</c>).</summary>
@@ -42,26 +42,26 @@ public sealed class RabbitMqOptions : IValidatableObject
     /// How long a publish may wait for the broker's confirm before it counts as failed (default 2 seconds). A publish
     /// that times out may still reach the broker later; message ids are deterministic, so consumers drop the copy.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Sync:RabbitMq:PublishTimeout must be between {1} and {2}.")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// After a publish fails, how long handoffs skip the broker and go straight to the outbox before one of them tries
     /// the broker again (default 1 second); each failed try doubles the wait up to <see cref="PublishProbeMaxInterval"/>.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00", ErrorMessage = "Sync:RabbitMq:PublishProbeInterval must be between {1} and {2}.")]
     public TimeSpan PublishProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest wait between tries of a broker that keeps failing publishes (default 15 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00", ErrorMessage = "Sync:RabbitMq:PublishProbeMaxInterval must be between {1} and {2}.")]
     public TimeSpan PublishProbeMaxInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>AMQP heartbeat: how fast a silently dead connection is noticed (default 10 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Sync:RabbitMq:Heartbeat must be between {1} and {2}.")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long opening a connection may take (default 5 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Sync:RabbitMq:ConnectionTimeout must be between {1} and {2}.")]
     public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The broker address these options resolve to, <see cref="Uri"/> first.</summary>

@@ -1,3 +1,4 @@
+using Sync.Hosting;
 using Sync.Sandbox;
 
 // `emit ...` and `keygen ...` run the webhook emitter; anything else runs the API simulator.
@@ -6,9 +7,12 @@ if (args.Length > 0 && EmitterCommand.Handles(args[0]))
     return await EmitterCommand.RunAsync(args);
 }
 
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.Services.AddSyncSandbox(builder.Configuration);
-var app = builder.Build();
-app.UseSyncSandbox();
-await app.RunAsync();
-return 0;
+// A bad setting: one line naming its key on stderr, exit code 1.
+return await SyncHost.RunAsync("sync-sandbox", () =>
+{
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.Services.AddSyncSandbox(builder.Configuration);
+    var app = builder.Build();
+    app.UseSyncSandbox();
+    return app;
+});

@@ -12,7 +12,7 @@ public sealed class StorageOptions
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.SqlServer;
 
     /// <summary>ADO.NET connection string of the provider's driver.</summary>
-    [Required]
+    [Required(ErrorMessage = "Sync:Storage:ConnectionString is required.")]
     public string ConnectionString { get; set; } = "";
 
     /// <summary>Apply pending migrations when a host starts (default true); otherwise run <c>sync-admin migrate</c>.</summary>
@@ -26,7 +26,7 @@ public sealed class StorageOptions
     public bool CreateDatabaseIfMissing { get; set; }
 
     /// <summary>Per-command timeout in seconds (default 30).</summary>
-    [Range(1, 3600)]
+    [Range(1, 3600, ErrorMessage = "Sync:Storage:CommandTimeoutSeconds must be between {1} and {2}.")]
     public int CommandTimeoutSeconds { get; set; } = 30;
 
     /// <summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Sync.Components;
 using Sync.Observability;
 
@@ -46,7 +47,8 @@ public static class WorkerApp
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
             {
-                throw new InvalidOperationException($"{UrlsKey} must be absolute http(s) addresses separated by ';' (or empty to serve no HTTP); '{url}' is not.");
+                // Reported like any other invalid option: one line naming the key, exit code 1.
+                throw new OptionsValidationException(UrlsKey, typeof(string), [$"{UrlsKey} must be absolute http(s) addresses separated by ';' (or empty to serve no HTTP); '{url}' is not."]);
             }
         }
 

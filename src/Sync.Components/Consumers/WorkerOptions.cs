@@ -9,41 +9,41 @@ public sealed class WorkerOptions
     public const string SectionName = "Sync:Worker";
 
     /// <summary>Webhook events processed at once by one process (default 16): each holds a connection while it calls the API.</summary>
-    [Range(1, 512)]
+    [Range(1, 512, ErrorMessage = "Sync:Worker:WebhookConcurrency must be between {1} and {2}.")]
     public int WebhookConcurrency { get; set; } = 16;
 
     /// <summary>Webhook events the broker sends ahead of acknowledgement (default 32).</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "Sync:Worker:WebhookPrefetch must be between {1} and {2}.")]
     public int WebhookPrefetch { get; set; } = 32;
 
     /// <summary>
     /// Backlog-lane events processed at once by one process (default 8): what locations send beyond their budget
     /// (<c>Sync:Lanes</c>) and imports, on consumers of their own so they never hold the work queue's.
     /// </summary>
-    [Range(1, 512)]
+    [Range(1, 512, ErrorMessage = "Sync:Worker:BacklogConcurrency must be between {1} and {2}.")]
     public int BacklogConcurrency { get; set; } = 8;
 
     /// <summary>Backlog-lane events the broker sends ahead of acknowledgement (default 16).</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "Sync:Worker:BacklogPrefetch must be between {1} and {2}.")]
     public int BacklogPrefetch { get; set; } = 16;
 
     /// <summary>Most contacts in one bulk tag call (default 100). The API's own maximum is undocumented; keep this at or below it.</summary>
-    [Range(1, 1000)]
+    [Range(1, 1000, ErrorMessage = "Sync:Worker:BulkMaxContacts must be between {1} and {2}.")]
     public int BulkMaxContacts { get; set; } = 100;
 
     /// <summary>Most tag commands collected into one batch (default 100).</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "Sync:Worker:TagBatchMessageLimit must be between {1} and {2}.")]
     public int TagBatchMessageLimit { get; set; } = 100;
 
     /// <summary>
     /// A batch is processed when it is full, or when no further command for its location arrived for this long
     /// (default 1 s): while commands keep coming the batch keeps filling, so bulk calls carry many contacts.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = "Sync:Worker:TagBatchTimeLimit must be between {1} and {2}.")]
     public TimeSpan TagBatchTimeLimit { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Batches processed at once by one process (default 2).</summary>
-    [Range(1, 64)]
+    [Range(1, 64, ErrorMessage = "Sync:Worker:TagBatchConcurrency must be between {1} and {2}.")]
     public int TagBatchConcurrency { get; set; } = 2;
 
     /// <summary>
@@ -51,6 +51,6 @@ public sealed class WorkerOptions
     /// batch). Batches are per location, and commands waiting for their batch hold this window: with fewer, the
     /// commands of several busy locations share it and every batch closes part full on its time limit.
     /// </summary>
-    [Range(1, 100_000)]
+    [Range(1, 100_000, ErrorMessage = "Sync:Worker:TagBatchPrefetch must be between {1} and {2}.")]
     public int TagBatchPrefetch { get; set; } = 1_000;
 }

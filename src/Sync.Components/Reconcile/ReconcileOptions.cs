@@ -15,7 +15,7 @@ public sealed class ReconcileOptions : IValidatableObject
     public bool Enabled { get; set; }
 
     /// <summary>How long after a location's last run it is reconciled again (default 1 day).</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Sync:Reconcile:Interval must be between {1} and {2}.")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
@@ -31,19 +31,19 @@ public sealed class ReconcileOptions : IValidatableObject
     /// Index rows written this recently before a run starts are left alone (default 5 min): the CRM's search lags its
     /// writes by seconds, and live traffic may have written them after the listing saw the CRM.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Sync:Reconcile:SettleTime must be between {1} and {2}.")]
     public TimeSpan SettleTime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long a run's lease lasts without renewal (default 5 min); a run renews it while it reads.</summary>
-    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00", ErrorMessage = "Sync:Reconcile:Lease must be between {1} and {2}.")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often a worker looks for locations due (default 1 min).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Sync:Reconcile:PollInterval must be between {1} and {2}.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Contacts per search call (default 500, the API's largest page).</summary>
-    [Range(1, 500)]
+    [Range(1, 500, ErrorMessage = "Sync:Reconcile:PageSize must be between {1} and {2}.")]
     public int PageSize { get; set; } = 500;
 
     /// <inheritdoc />

@@ -12,38 +12,38 @@ public sealed class OutboxOptions : IValidatableObject
     public bool RelayEnabled { get; set; } = true;
 
     /// <summary>Most rows one relay claims and publishes at a time (default 100).</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "Sync:Outbox:BatchSize must be between {1} and {2}.")]
     public int BatchSize { get; set; } = 100;
 
     /// <summary>How long an idle relay waits before looking for due rows again (default 1 second).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Sync:Outbox:PollInterval must be between {1} and {2}.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long a claim lasts (default 30 seconds): a relay that dies holding rows gives them up when it ends, and
     /// another relay publishes them. Must be well above the publish timeout.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Sync:Outbox:Lease must be between {1} and {2}.")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The first wait before a row whose publish failed is tried again (default 1 second); it doubles per attempt.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "Sync:Outbox:RetryBaseDelay must be between {1} and {2}.")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest wait between two attempts at a row (default 1 minute).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00", ErrorMessage = "Sync:Outbox:RetryMaxDelay must be between {1} and {2}.")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long writing one row to the outbox may take before the write counts as failed (default 2 seconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Sync:Outbox:EnqueueTimeout must be between {1} and {2}.")]
     public TimeSpan EnqueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long sent rows are kept before the relay purges them (default 1 day).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Sync:Outbox:SentRetention must be between {1} and {2}.")]
     public TimeSpan SentRetention { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>How often the relay purges sent rows (default 10 minutes).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Sync:Outbox:PurgeInterval must be between {1} and {2}.")]
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <inheritdoc />

@@ -12,7 +12,7 @@ public sealed class RedeliveryPolicyOptions : IValidatableObject
     public const string SectionName = "Sync:Redelivery";
 
     /// <summary>Immediate retries of a transient failure before it is redelivered later (default 1).</summary>
-    [Range(0, 10)]
+    [Range(0, 10, ErrorMessage = "Sync:Redelivery:ImmediateRetries must be between {1} and {2}.")]
     public int ImmediateRetries { get; set; } = 1;
 
     /// <summary>Seconds of the delayed redeliveries of a transient failure (default 1, 2, 4, 8); then the error queue.</summary>
@@ -20,44 +20,44 @@ public sealed class RedeliveryPolicyOptions : IValidatableObject
     public List<int> TransientBackoffSeconds { get; set; } = [];
 
     /// <summary>How many times one message may wait for a rate limit to reset before it is dead-lettered (default 200).</summary>
-    [Range(1, 100_000)]
+    [Range(1, 100_000, ErrorMessage = "Sync:Redelivery:MaxRateLimitDeferrals must be between {1} and {2}.")]
     public int MaxRateLimitDeferrals { get; set; } = 200;
 
     /// <summary>
     /// How many times one message may wait for a missing prerequisite (e.g. its contact not created yet), 2 s doubling
     /// up to <see cref="MaxWaitDelaySeconds"/>, before it is dead-lettered (default 40: about 10 minutes in all).
     /// </summary>
-    [Range(1, 1000)]
+    [Range(1, 1000, ErrorMessage = "Sync:Redelivery:MaxWaitDeferrals must be between {1} and {2}.")]
     public int MaxWaitDeferrals { get; set; } = 40;
 
     /// <summary>The longest single wait for a missing prerequisite (default 16 s).</summary>
-    [Range(1, 3600)]
+    [Range(1, 3600, ErrorMessage = "Sync:Redelivery:MaxWaitDelaySeconds must be between {1} and {2}.")]
     public int MaxWaitDelaySeconds { get; set; } = 16;
 
     /// <summary>Wait when a 429 says nothing of when to come back (default 10 s, the API's burst interval).</summary>
-    [Range(1, 3600)]
+    [Range(1, 3600, ErrorMessage = "Sync:Redelivery:DefaultRateLimitWaitSeconds must be between {1} and {2}.")]
     public int DefaultRateLimitWaitSeconds { get; set; } = 10;
 
     /// <summary>
     /// How many times a message is redelivered after failures of Sync's own infrastructure (a database deadlock, timeout
     /// or restart), 1 s doubling to the longest tier, before it is dead-lettered (default 30: several hours).
     /// </summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "Sync:Redelivery:MaxInfrastructureRedeliveries must be between {1} and {2}.")]
     public int MaxInfrastructureRedeliveries { get; set; } = 30;
 
     /// <summary>Wait between attempts while the API's circuit is open, when the circuit names no probe time (default 30 s).</summary>
-    [Range(1, 3600)]
+    [Range(1, 3600, ErrorMessage = "Sync:Redelivery:CircuitWaitSeconds must be between {1} and {2}.")]
     public int CircuitWaitSeconds { get; set; } = 30;
 
     /// <summary>
     /// How long the work of a location awaiting re-authorisation is parked before it is dead-lettered as an
     /// authentication failure (default 3 days: time for an operator to reinstall).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00", ErrorMessage = "Sync:Redelivery:MaxSuspendedWait must be between {1} and {2}.")]
     public TimeSpan MaxSuspendedWait { get; set; } = TimeSpan.FromDays(3);
 
     /// <summary>The longest single wait of parked work (default 900 s); waits start at 30 s and double.</summary>
-    [Range(1, 86_400)]
+    [Range(1, 86_400, ErrorMessage = "Sync:Redelivery:MaxSuspendedDelaySeconds must be between {1} and {2}.")]
     public int MaxSuspendedDelaySeconds { get; set; } = 900;
 
     /// <summary>The wait-queue tiers in seconds (default 1, 2, 4 … 1024; empty means the default). Delays round up to the next tier.</summary>
@@ -65,7 +65,7 @@ public sealed class RedeliveryPolicyOptions : IValidatableObject
 
     /// <summary>Deliveries of one message a quorum work queue allows before it dead-letters it to the error queue (default 20):
     /// the backstop for a message that crashes its consumer process.</summary>
-    [Range(2, 1000)]
+    [Range(2, 1000, ErrorMessage = "Sync:Redelivery:DeliveryLimit must be between {1} and {2}.")]
     public int DeliveryLimit { get; set; } = 20;
 
     /// <summary>The tier set.</summary>
