@@ -37,6 +37,8 @@ internal static class ErrorReport
         Sync.Messaging.DeadLetters.DeadLetterRefusedException refused => (AdminExitCodes.UsageError, refused.Message),
         OptionsValidationException invalid =>
             (AdminExitCodes.UsageError, "the configuration is invalid: " + string.Join(" ", invalid.Failures)),
+        _ when Sync.Hosting.ConfigurationErrors.Describe(exception) is { } described =>
+            (AdminExitCodes.UsageError, "the configuration is invalid: " + described),
         StorageMigrationException migration =>
             (AdminExitCodes.RuntimeFailure, $"migration failed: {migration.Message}"),
         DbException db when IsSchemaMissing(db) =>

@@ -66,4 +66,19 @@ public sealed class When_the_configuration_comes_from_a_file
             Assert.That(result.Stderr, Does.Contain("ActiveKeyId 'no-such-key'"));
         });
     }
+
+    [Test]
+    public async Task Should_refuse_a_value_that_is_not_of_its_type_as_a_usage_error_naming_the_key()
+    {
+        var settings = new Dictionary<string, string?>(_database.Settings) { ["Sync:Storage:Provider"] = "Oracle" };
+
+        var result = await AdminTestDatabase.RunWithSettingsAsync(settings, "", "installations", "list");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(AdminExitCodes.UsageError), result.AllOutput);
+            Assert.That(result.Stderr, Does.Contain("Sync:Storage:Provider"));
+            Assert.That(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), result.Stderr);
+        });
+    }
 }
