@@ -61,8 +61,8 @@ public sealed class WebhookBacklogConsumerDefinition : ConsumerDefinition<Webhoo
 }
 
 /// <summary>
-/// The <c>change-contact-tags</c> endpoint: batches grouped by location, sized to the bulk call, and a prefetch
-/// (<see cref="WorkerOptions.TagBatchPrefetch"/>) large enough that several locations' batches fill at once.
+/// The <c>change-contact-tags</c> endpoint: batches grouped by location, sized to the bulk call, and a prefetch large
+/// enough to fill every concurrent batch.
 /// </summary>
 public sealed class ChangeContactTagsConsumerDefinition : ConsumerDefinition<ChangeContactTagsConsumer>
 {
@@ -86,9 +86,8 @@ public sealed class ChangeContactTagsConsumerDefinition : ConsumerDefinition<Cha
         ArgumentNullException.ThrowIfNull(consumerConfigurator);
         var batch = _options.TagBatchMessageLimit;
         var concurrency = _options.TagBatchConcurrency;
-        var window = Math.Max(_options.TagBatchPrefetch, batch * (concurrency + 1));
-        endpointConfigurator.PrefetchCount = window;
-        endpointConfigurator.ConcurrentMessageLimit = window;
+        endpointConfigurator.PrefetchCount = batch * (concurrency + 1);
+        endpointConfigurator.ConcurrentMessageLimit = batch * (concurrency + 1);
         consumerConfigurator.Options<BatchOptions>(o => o
             .SetMessageLimit(batch)
             .SetTimeLimit(_options.TagBatchTimeLimit)

@@ -45,12 +45,4 @@ public sealed class WorkerOptions
     /// <summary>Batches processed at once by one process (default 2).</summary>
     [Range(1, 64, ErrorMessage = "Sync:Worker:TagBatchConcurrency must be between {1} and {2}.")]
     public int TagBatchConcurrency { get; set; } = 2;
-
-    /// <summary>
-    /// Tag commands the broker sends ahead of acknowledgement (default 1,000; at least enough to fill every concurrent
-    /// batch). Batches are per location, and commands waiting for their batch hold this window: with fewer, the
-    /// commands of several busy locations share it and every batch closes part full on its time limit.
-    /// </summary>
-    [Range(1, 100_000, ErrorMessage = "Sync:Worker:TagBatchPrefetch must be between {1} and {2}.")]
-    public int TagBatchPrefetch { get; set; } = 1_000;
 }
