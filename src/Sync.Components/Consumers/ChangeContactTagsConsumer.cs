@@ -14,7 +14,8 @@ namespace Sync.Components.Consumers;
 /// (operation, tag set) with up to <see cref="WorkerOptions.BulkMaxContacts"/> contacts. Contact ids come from the
 /// command, else the index, else <c>/contacts/search/duplicate</c>. Per tag, an operation older than what was already
 /// applied is skipped, and within a batch the latest operation on a tag wins. The bulk answer is read per contact: a
-/// failed contact's commands are retried or dead-lettered alone; the others complete.
+/// command is retried or dead-lettered only when a call it took part in (one of its tags) failed for its contact; the
+/// others complete.
 /// </summary>
 public sealed partial class ChangeContactTagsConsumer(
     IUnitOfWorkFactory database,
@@ -141,7 +142,9 @@ public sealed partial class ChangeContactTagsConsumer(
             .Select(g => new BulkCall(g.Key.Operation, [g.Key.Tag], [.. g.Select(x => x.Contact)]))];
         var plan = CallsNeeded(byTag, max) < CallsNeeded(bySet, max) ? byTag : bySet;
 
-        var failures = new Dictionary<(string Contact, TagOperation Operation), Exception>();
+        // Failures are kept per (contact, operation, tag): a command is settled by the calls it took part in (one per
+        // tag it is the latest operation on), so a call that failed for a contact fails none of its other commands.
+        var failures = new Dictionary<(string Contact, TagOperation Operation, string Tag), Exception>();
         var calls = 0;
         foreach (var call in plan)
         {
@@ -154,25 +157,34 @@ public sealed partial class ChangeContactTagsConsumer(
                     LogCall(call.Operation, string.Join(',', call.Tags), string.Join(',', chunk));
                     foreach (var outcome in result.Outcomes.Where(o => !o.Succeeded))
                     {
-                        failures[(outcome.ContactId, call.Operation)] = ContactFailure(outcome, call);
+                        var failure = ContactFailure(outcome, call);
+                        foreach (var tag in call.Tags)
+                        {
+                            failures[(outcome.ContactId, call.Operation, tag)] = failure;
+                        }
                     }
                 }
                 catch (SyncFailureException ex)
                 {
                     foreach (var contact in chunk)
                     {
-                        failures[(contact, call.Operation)] = ex;
+                        foreach (var tag in call.Tags)
+                        {
+                            failures[(contact, call.Operation, tag)] = ex;
+                        }
                     }
                 }
             }
         }
 
         int applied = 0, stale = 0, deferred = 0, deadLettered = 0;
-        var live = latest.Values.Select(v => v.Item).ToHashSet();
+        var liveTags = latest
+            .GroupBy(e => e.Value.Item)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Key.Tag).Order(StringComparer.Ordinal).ToList());
         foreach (var item in items)
         {
             var failure = item.Failure;
-            if (failure is null && !live.Contains(item))
+            if (failure is null && !liveTags.ContainsKey(item))
             {
                 // Nothing left to apply: stale, or replaced by a later operation in this batch.
                 await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
@@ -180,7 +192,9 @@ public sealed partial class ChangeContactTagsConsumer(
                 continue;
             }
 
-            failure ??= failures.GetValueOrDefault((item.ContactId!, item.Message.Operation));
+            failure ??= liveTags[item]
+                .Select(tag => failures.GetValueOrDefault((item.ContactId!, item.Message.Operation, tag)))
+                .FirstOrDefault(f => f is not null);
             if (failure is null)
             {
                 await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
