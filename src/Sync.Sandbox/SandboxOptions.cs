@@ -199,5 +199,11 @@ public sealed class SandboxFaultOptions
     /// </summary>
     public bool BulkOmitResponses { get; set; }
 
+    /// <summary>
+    /// Bulk tag calls that carry this tag (compared case-insensitively) answer 201 with every contact as an error
+    /// ("Tag … is invalid"), so one call of a batch fails while the others succeed. Default null: none.
+    /// </summary>
+    public string? BulkRejectTag { get; set; }
+
     internal SandboxFaultOptions Clone() => (SandboxFaultOptions)MemberwiseClone();
 }

@@ -54,6 +54,13 @@ public interface IContactIndexStore
         DateTimeOffset occurredAt,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The stored record of one tag (name compared as <see cref="TryAdvanceTagsAsync"/> does) for each of
+    /// <paramref name="contactIds"/> that has one: a plain read, nothing is locked or changed.
+    /// </summary>
+    Task<IReadOnlyList<TagVersion>> FindTagVersionsAsync(
+        string locationId, IReadOnlyCollection<string> contactIds, string tag, CancellationToken cancellationToken);
+
     /// <summary>Forgets one contact: its keys and its freshness records. Returns the rows removed.</summary>
     Task<int> DeleteContactAsync(IUnitOfWork unitOfWork, string locationId, string contactId, CancellationToken cancellationToken);
 
@@ -92,6 +99,13 @@ public sealed record IndexedContactKey(ContactKey Key, string ContactId, DateTim
 /// <param name="ContactId">The contact.</param>
 /// <param name="LastOccurredAt">The time recorded.</param>
 public sealed record ContactVersion(string ContactId, DateTimeOffset LastOccurredAt);
+
+/// <summary>A tag's freshness record: the last operation applied to it and its event's time.</summary>
+/// <param name="ContactId">The contact (or guard id) the record is kept under.</param>
+/// <param name="Tag">The tag, normalised.</param>
+/// <param name="Operation">The last operation recorded.</param>
+/// <param name="LastOccurredAt">The time recorded.</param>
+public sealed record TagVersion(string ContactId, string Tag, TagOperation Operation, DateTimeOffset LastOccurredAt);
 
 /// <summary>The kinds of key a contact is matched by.</summary>
 public enum ContactKeyKind

@@ -12,9 +12,11 @@ namespace Sync.Components.Consumers;
 /// <summary>
 /// Applies tag commands in batches grouped by location: one <c>POST /contacts/bulk/tags/update/{add|remove}</c> per
 /// (operation, tag set) with up to <see cref="WorkerOptions.BulkMaxContacts"/> contacts. Contact ids come from the
-/// command, else the index, else <c>/contacts/search/duplicate</c>. Per tag, an operation older than what was already
-/// applied is skipped, and within a batch the latest operation on a tag wins. The bulk answer is read per contact: a
-/// failed contact's commands are retried or dead-lettered alone; the others complete.
+/// command, else the index, else <c>/contacts/search/duplicate</c>. A change older than its contact's recorded deletion
+/// is stale (<see cref="ContactGuard.DeletionsAsync"/>). Per tag, an operation older than what was already applied is
+/// skipped, and within a batch the latest operation on a tag wins. The bulk answer is read per contact: a command is
+/// retried or dead-lettered only when a call it took part in (one of its tags) failed for its contact; the others
+/// complete.
 /// </summary>
 public sealed partial class ChangeContactTagsConsumer(
     IUnitOfWorkFactory database,
@@ -99,9 +101,28 @@ public sealed partial class ChangeContactTagsConsumer(
             items.Add(new Item(message, id));
         }
 
+        // A change older than its contact's recorded deletion has nothing left to apply to: stale, before any wait for
+        // the contact to appear or call that would find it gone. A change newer than the deletion waits as any other.
+        var deletions = await ContactGuard.DeletionsAsync(index, locationId, items.Select(i => i.Message.Contact), cancellationToken);
+        var deleted = new List<Item>();
+        foreach (var item in items)
+        {
+            if (ContactGuard.GuardIdOf(item.Message.Contact) is { } guard
+                && deletions.TryGetValue(guard, out var deletedAt) && deletedAt > item.Message.OccurredAt)
+            {
+                LogOlderThanDeletion(locationId, item.MessageId, item.Message.SourceEventId, item.Message.OccurredAt, deletedAt);
+                deleted.Add(item);
+            }
+        }
+
+        items.RemoveAll(deleted.Contains);
         await ResolveContactsAsync(locationId, items, cancellationToken);
 
         await using var unitOfWork = await database.BeginAsync(cancellationToken);
+        foreach (var item in deleted)
+        {
+            await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
+        }
 
         // Guard each (contact, tag) of the batch in one global order — the location (one unit of work each), the contact,
         // the tag — so batches on any number of workers take their locks in the same order and cannot deadlock each
@@ -141,7 +162,9 @@ public sealed partial class ChangeContactTagsConsumer(
             .Select(g => new BulkCall(g.Key.Operation, [g.Key.Tag], [.. g.Select(x => x.Contact)]))];
         var plan = CallsNeeded(byTag, max) < CallsNeeded(bySet, max) ? byTag : bySet;
 
-        var failures = new Dictionary<(string Contact, TagOperation Operation), Exception>();
+        // Failures are kept per (contact, operation, tag): a command is settled by the calls it took part in (one per
+        // tag it is the latest operation on), so a call that failed for a contact fails none of its other commands.
+        var failures = new Dictionary<(string Contact, TagOperation Operation, string Tag), Exception>();
         var calls = 0;
         foreach (var call in plan)
         {
@@ -154,25 +177,34 @@ public sealed partial class ChangeContactTagsConsumer(
                     LogCall(call.Operation, string.Join(',', call.Tags), string.Join(',', chunk));
                     foreach (var outcome in result.Outcomes.Where(o => !o.Succeeded))
                     {
-                        failures[(outcome.ContactId, call.Operation)] = ContactFailure(outcome, call);
+                        var failure = ContactFailure(outcome, call);
+                        foreach (var tag in call.Tags)
+                        {
+                            failures[(outcome.ContactId, call.Operation, tag)] = failure;
+                        }
                     }
                 }
                 catch (SyncFailureException ex)
                 {
                     foreach (var contact in chunk)
                     {
-                        failures[(contact, call.Operation)] = ex;
+                        foreach (var tag in call.Tags)
+                        {
+                            failures[(contact, call.Operation, tag)] = ex;
+                        }
                     }
                 }
             }
         }
 
-        int applied = 0, stale = 0, deferred = 0, deadLettered = 0;
-        var live = latest.Values.Select(v => v.Item).ToHashSet();
+        int applied = 0, stale = deleted.Count, deferred = 0, deadLettered = 0;
+        var liveTags = latest
+            .GroupBy(e => e.Value.Item)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Key.Tag).Order(StringComparer.Ordinal).ToList());
         foreach (var item in items)
         {
             var failure = item.Failure;
-            if (failure is null && !live.Contains(item))
+            if (failure is null && !liveTags.ContainsKey(item))
             {
                 // Nothing left to apply: stale, or replaced by a later operation in this batch.
                 await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
@@ -180,7 +212,9 @@ public sealed partial class ChangeContactTagsConsumer(
                 continue;
             }
 
-            failure ??= failures.GetValueOrDefault((item.ContactId!, item.Message.Operation));
+            failure ??= liveTags[item]
+                .Select(tag => failures.GetValueOrDefault((item.ContactId!, item.Message.Operation, tag)))
+                .FirstOrDefault(f => f is not null);
             if (failure is null)
             {
                 await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
@@ -299,6 +333,10 @@ public sealed partial class ChangeContactTagsConsumer(
     [LoggerMessage(EventId = 5104, Level = LogLevel.Warning,
         Message = "Tag batch location {LocationId} failed ({ExceptionType}: {Reason}); its {Unsettled} unsettled commands go back on their schedule")]
     private partial void LogBatchFailed(string locationId, int unsettled, string exceptionType, string reason);
+
+    [LoggerMessage(EventId = 5105, Level = LogLevel.Information,
+        Message = "Tag command {MessageId} (event {SourceEventId}) of location {LocationId} at {OccurredAt:O} is older than its contact's deletion at {DeletedAt:O}: stale, dropped")]
+    private partial void LogOlderThanDeletion(string locationId, Guid messageId, string sourceEventId, DateTimeOffset occurredAt, DateTimeOffset deletedAt);
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Debug, Message = "Tag guard contact {ContactId} {Operation} [{Tags}] at {OccurredAt:O}: fresh [{Fresh}]")]
     private partial void LogGuarded(string contactId, TagOperation operation, string tags, DateTimeOffset occurredAt, string fresh);

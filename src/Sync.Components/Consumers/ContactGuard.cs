@@ -10,7 +10,8 @@ namespace Sync.Components.Consumers;
 /// contact's identity: its email, else its phone, so it holds before the CRM has given the contact an id). An upsert
 /// applies only the fields no newer event has set, so an older event arriving late still fills in what newer ones
 /// left out and never overwrites what they set; a delete stamps every field, so an upsert older than the deletion sets
-/// nothing, and a delete older than the last upsert is skipped.
+/// nothing, and a delete older than the last upsert is skipped. Tag commands read the recorded deletion too
+/// (<see cref="DeletionsAsync"/>): a tag change older than its contact's deletion is stale.
 /// </summary>
 internal static class ContactGuard
 {
@@ -85,6 +86,29 @@ internal static class ContactGuard
             [.. AllFields.Select(f => new TagChange(Field(f), TagOperation.Remove))], delete.OccurredAt, cancellationToken);
         return true;
     }
+
+    /// <summary>
+    /// When each of <paramref name="contacts"/> was deleted, by guard id (<see cref="GuardIdOf"/>), for those whose last
+    /// recorded change of existence is a delete; a later upsert re-creates the contact and replaces the record. A contact
+    /// addressed by external id alone has no guard, so no deletion is known for it.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, DateTimeOffset>> DeletionsAsync(
+        IContactIndexStore index, string locationId, IEnumerable<ContactReference> contacts, CancellationToken cancellationToken)
+    {
+        var guards = contacts.Select(GuardIdOf).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (guards.Count == 0)
+        {
+            return new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        }
+
+        var versions = await index.FindTagVersionsAsync(locationId, guards, Exists, cancellationToken);
+        return versions.Where(v => v.Operation == TagOperation.Remove)
+            .ToDictionary(v => v.ContactId, v => v.LastOccurredAt, StringComparer.Ordinal);
+    }
+
+    /// <summary>The guard's id for a contact reference, or null when it has neither email nor phone.</summary>
+    public static string? GuardIdOf(ContactReference contact) =>
+        contact.Email is null && contact.Phone is null ? null : GuardId(contact.Email, contact.Phone);
 
     /// <summary>The guard's id for a contact: its email, else its phone.</summary>
     public static string GuardId(string? email, string? phone) =>

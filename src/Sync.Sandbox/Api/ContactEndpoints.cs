@@ -208,7 +208,12 @@ internal sealed class ContactEndpoints(SandboxState state)
             }
 
             var normalized = ContactPatch.NormalizeTags(tags ?? []);
-            var results = state.Contacts.BulkTags(locationId!, contacts!, normalized, add, removeAll);
+            var rejected = state.Faults.Current.BulkRejectTag is { } reject
+                ? normalized.FirstOrDefault(t => string.Equals(t, reject.Trim(), StringComparison.OrdinalIgnoreCase))
+                : null;
+            var results = rejected is not null
+                ? [.. contacts!.Select(id => new BulkTagResult(id, false, $"Tag {rejected} is invalid", null, null))]
+                : state.Contacts.BulkTags(locationId!, contacts!, normalized, add, removeAll);
             var items = new BulkTagItem[results.Length];
             var errorCount = 0;
             for (var i = 0; i < results.Length; i++)

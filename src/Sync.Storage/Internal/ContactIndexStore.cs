@@ -100,6 +100,29 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
         return applied.OrderBy(c => c.Tag, StringComparer.Ordinal).ToList();
     }
 
+    public async Task<IReadOnlyList<TagVersion>> FindTagVersionsAsync(
+        string locationId, IReadOnlyCollection<string> contactIds, string tag, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentNullException.ThrowIfNull(contactIds);
+        var normalised = TagChange.NormaliseTag(tag);
+        if (contactIds.Count == 0)
+        {
+            return [];
+        }
+
+        var versions = new List<TagVersion>();
+        await using var connection = await Database.OpenAsync(cancellationToken);
+        foreach (var chunk in contactIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Chunk(ChunkSize))
+        {
+            var rows = await connection.QueryAsync<TagVersionRow>(Database.Command(
+                sql.TagVersionsOfContacts, TagVersionsParameters(locationId, chunk, normalised), transaction: null, cancellationToken));
+            versions.AddRange(rows.Select(r => new TagVersion(r.ContactId, r.Tag, DbValues.TagOperationFromDb(r.Operation), r.LastOccurredAt)));
+        }
+
+        return versions;
+    }
+
     public async Task<int> DeleteContactAsync(IUnitOfWork unitOfWork, string locationId, string contactId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(unitOfWork);
@@ -170,6 +193,9 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
     /// <summary>The parameters of the delete-keys statement: LocationId, Before and the (kind, value, contact) rows.</summary>
     protected abstract object DeleteKeysParameters(string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset before);
 
+    /// <summary>The parameters of the tag-versions statement: LocationId, Tag and the contact ids.</summary>
+    protected abstract object TagVersionsParameters(string locationId, IReadOnlyList<string> contactIds, string tag);
+
     /// <summary>The parameters of the delete-contacts statement: LocationId, Before and the contact ids.</summary>
     protected abstract object DeleteContactsParameters(string locationId, IReadOnlyList<string> contactIds, DateTimeOffset before);
 
@@ -192,7 +218,7 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
 
     internal sealed record Statements(
         string FindOne, string FindMany, string KeysOfContact, string DeleteContact, string DeleteLocation,
-        string KeysOfLocation, string VersionsOfLocation, string DeleteKeys, string DeleteContacts);
+        string KeysOfLocation, string VersionsOfLocation, string DeleteKeys, string DeleteContacts, string TagVersionsOfContacts);
 
     // Rows per statement of a bulk delete: well within either provider's parameter and plan limits.
     private const int ChunkSize = 1000;
@@ -200,6 +226,17 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
     private sealed class VersionRow
     {
         public string ContactId { get; set; } = "";
+
+        public DateTimeOffset LastOccurredAt { get; set; }
+    }
+
+    private sealed class TagVersionRow
+    {
+        public string ContactId { get; set; } = "";
+
+        public string Tag { get; set; } = "";
+
+        public string Operation { get; set; } = "";
 
         public DateTimeOffset LastOccurredAt { get; set; }
     }
@@ -225,7 +262,8 @@ internal sealed class SqlServerContactIndexStore(StorageDatabase database, TimeP
     SqlServerStatements.ContactKeysOfLocation,
     SqlServerStatements.ContactVersionsOfLocation,
     SqlServerStatements.ContactKeysDeleteMany,
-    SqlServerStatements.ContactsDeleteMany))
+    SqlServerStatements.ContactsDeleteMany,
+    SqlServerStatements.ContactTagVersionsOfContacts))
 {
     protected override object DeleteKeysParameters(string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset before) =>
         new
@@ -237,6 +275,9 @@ internal sealed class SqlServerContactIndexStore(StorageDatabase database, TimeP
 
     protected override object DeleteContactsParameters(string locationId, IReadOnlyList<string> contactIds, DateTimeOffset before) =>
         new { LocationId = locationId, Before = before, ContactIds = JsonSerializer.Serialize(contactIds) };
+
+    protected override object TagVersionsParameters(string locationId, IReadOnlyList<string> contactIds, string tag) =>
+        new { LocationId = locationId, Tag = tag, ContactIds = JsonSerializer.Serialize(contactIds) };
 
     protected override async Task UpsertSortedKeysAsync(
         IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken)
@@ -288,7 +329,8 @@ internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, Time
     PostgreSqlStatements.ContactKeysOfLocation,
     PostgreSqlStatements.ContactVersionsOfLocation,
     PostgreSqlStatements.ContactKeysDeleteMany,
-    PostgreSqlStatements.ContactsDeleteMany))
+    PostgreSqlStatements.ContactsDeleteMany,
+    PostgreSqlStatements.ContactTagVersionsOfContacts))
 {
     protected override object DeleteKeysParameters(string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset before) =>
         new
@@ -302,6 +344,9 @@ internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, Time
 
     protected override object DeleteContactsParameters(string locationId, IReadOnlyList<string> contactIds, DateTimeOffset before) =>
         new { LocationId = locationId, Before = before, ContactIds = contactIds.ToArray() };
+
+    protected override object TagVersionsParameters(string locationId, IReadOnlyList<string> contactIds, string tag) =>
+        new { LocationId = locationId, Tag = tag, ContactIds = contactIds.ToArray() };
 
     protected override Task UpsertSortedKeysAsync(
         IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -223,6 +223,13 @@ internal static partial class PostgreSqlStatements
         RETURNING v.tag AS Tag, v.last_operation AS Operation
         """;
 
+    /// <summary>The record of one tag (<c>@Tag</c>) of each contact in <c>@ContactIds</c> that has one.</summary>
+    public const string ContactTagVersionsOfContacts = $"""
+        SELECT contact_id AS ContactId, tag AS Tag, last_operation AS Operation, last_occurred_at AS LastOccurredAt
+        FROM {Tables.ContactTagVersions}
+        WHERE location_id = @LocationId AND tag = @Tag AND contact_id = ANY(@ContactIds::text[])
+        """;
+
     public const string ContactDelete = $"""
         DELETE FROM {Tables.ContactKeys} WHERE location_id = @LocationId AND contact_id = @ContactId;
         DELETE FROM {Tables.ContactVersions} WHERE location_id = @LocationId AND contact_id = @ContactId;

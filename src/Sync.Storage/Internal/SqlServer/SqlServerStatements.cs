@@ -247,6 +247,14 @@ internal static partial class SqlServerStatements
         """;
 
     /// <summary>One tag: returns 1 when its change is not stale (and records operation and time), 0 otherwise.</summary>
+    /// <summary>The record of one tag (<c>@Tag</c>) of each contact in <c>@ContactIds</c> (a JSON array) that has one.</summary>
+    public const string ContactTagVersionsOfContacts = $"""
+        SELECT contact_id AS ContactId, tag AS Tag, last_operation AS Operation, last_occurred_at AS LastOccurredAt
+        FROM {Tables.ContactTagVersions}
+        WHERE location_id = @LocationId AND tag = @Tag
+          AND contact_id IN (SELECT id FROM OPENJSON(@ContactIds) WITH (id nvarchar(400) '$'));
+        """;
+
     public const string ContactTagAdvance = $"""
         SET NOCOUNT ON;
         DECLARE @stored datetimeoffset(7);
