@@ -16,8 +16,13 @@ public class HostProcess : IDisposable
     private readonly Task _sampler;
     private long _peakRss;
 
-    /// <summary>Starts <c>dotnet <paramref name="dll"/></c> with <paramref name="args"/>, its stderr prefixed with <paramref name="prefix"/>.</summary>
-    protected HostProcess(string dll, IReadOnlyList<string> args, string prefix, Action<IDictionary<string, string?>> settings)
+    /// <summary>Starts <c>dotnet dll args</c>.</summary>
+    /// <param name="dll">The built host.</param>
+    /// <param name="args">Its command line.</param>
+    /// <param name="prefix">What its stderr lines are prefixed with on the console.</param>
+    /// <param name="settings">Applied to its environment.</param>
+    /// <param name="log">Where the host's stdout (its console log) goes, line by line; dropped when null.</param>
+    protected HostProcess(string dll, IReadOnlyList<string> args, string prefix, Action<IDictionary<string, string?>> settings, TextWriter? log = null)
     {
         var start = new ProcessStartInfo("dotnet", [dll, .. args])
         {
@@ -28,7 +33,16 @@ public class HostProcess : IDisposable
         };
         settings(start.Environment);
         _process = Process.Start(start) ?? throw new InvalidOperationException($"{dll} did not start.");
-        _process.OutputDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, line) =>
+        {
+            if (log is not null && line.Data is { } text)
+            {
+                lock (log)
+                {
+                    log.WriteLine(text);
+                }
+            }
+        };
         _process.ErrorDataReceived += (_, line) =>
         {
             if (line.Data is { Length: > 0 } text)
@@ -45,8 +59,9 @@ public class HostProcess : IDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts a host with <paramref name="settings"/> applied to its environment.</summary>
-    public static HostProcess Start(string dll, IReadOnlyList<string> args, string prefix, Action<IDictionary<string, string?>> settings) =>
-        new(dll, args, prefix, settings);
+    public static HostProcess Start(
+        string dll, IReadOnlyList<string> args, string prefix, Action<IDictionary<string, string?>> settings, TextWriter? log = null) =>
+        new(dll, args, prefix, settings, log);
 
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
@@ -54,15 +69,15 @@ public class HostProcess : IDisposable
     /// <summary>The largest working set seen so far, in bytes.</summary>
     public long PeakRssBytes => Interlocked.Read(ref _peakRss);
 
-    /// <summary>Waits until <paramref name="address"/>/health/ready answers 200.</summary>
-    public async Task WaitReadyAsync(HttpClient http, Uri address, string what)
+    /// <summary>Waits until <paramref name="address"/>/health/ready (or <paramref name="path"/>) answers 200.</summary>
+    public async Task WaitReadyAsync(HttpClient http, Uri address, string what, string path = "/health/ready")
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (DateTime.UtcNow < deadline && !_process.HasExited)
         {
             try
             {
-                using var response = await http.GetAsync(new Uri(address, "/health/ready"));
+                using var response = await http.GetAsync(new Uri(address, path));
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
@@ -75,7 +90,7 @@ public class HostProcess : IDisposable
             await Task.Delay(200);
         }
 
-        throw new InvalidOperationException($"The {what} did not become ready.");
+        throw new InvalidOperationException(_process.HasExited ? $"The {what} exited ({_process.ExitCode}) before it was ready." : $"The {what} did not become ready.");
     }
 
     /// <summary>
