@@ -24,6 +24,8 @@ public sealed class Chaos_durability_under_real_faults
     private ChaosSystem? _system;
     private ChaosOptions _options = null!;
     private DurabilityLedger _ledger = null!;
+    private IReadOnlyDictionary<string, long> _queues = new Dictionary<string, long>();
+    private IReadOnlyList<(string Queue, string Type, string? EventId)> _skipped = [];
     private ChaosFaults _faults = null!;
 
     [OneTimeSetUp]
@@ -95,6 +97,7 @@ public sealed class Chaos_durability_under_real_faults
         _faults = new ChaosFaults(_system, _options, sourceLocations, Say);
         await _faults.RunAsync(() => !sending.All(t => t.IsCompleted), clock);
         var reports = await Task.WhenAll(sending);
+        await _faults.RestartedAsync();
         Say($"load sent in {clock.Elapsed.TotalSeconds:0.0} s; settling");
         await _system.ClearFaultsAsync();
         var streams = new List<LoadStream>
@@ -128,11 +131,20 @@ public sealed class Chaos_durability_under_real_faults
         }
 
         Say($"settled in {settle.Elapsed.TotalSeconds:0.0} s");
+        _queues = await ChaosServices.QueuesAsync(_system.VirtualHost);
+        _skipped = await _system.TakeSkippedAsync();
         await CompareStateAsync(source, sourceLocations, forgedLocation, unknownLocation);
         await _system.StopHostsAsync();
         Say("faults injected:" + Environment.NewLine + string.Join(Environment.NewLine, _faults.Done.Select(d => "  " + d)));
         Say("ledger:" + Environment.NewLine + _ledger.ToTable());
-        foreach (var line in _ledger.Missing.Take(20).Select(id => "missing: " + id)
+        Say("messages left in queues: " + string.Join(", ", _queues.Where(q => q.Value > 0).Select(q => $"{q.Key} {q.Value}")));
+        foreach (var group in _skipped.GroupBy(s => (s.Queue, s.Type)))
+        {
+            var missing = group.Count(s => s.EventId is not null && _ledger.Missing.Contains(s.EventId));
+            Say($"in {group.Key.Queue}: {group.Count()} × {group.Key.Type} ({missing} of them of missing events; e.g. {string.Join(", ", group.Take(3).Select(s => s.EventId))})");
+        }
+
+        foreach (var line in _ledger.Missing.Take(20).Select(id => "missing: " + id + (_skipped.Any(s => s.EventId == id) ? " (in a _skipped queue)" : ""))
                      .Concat(_ledger.GenuineNotAccepted.Take(20).Select(l => "not accepted: " + l))
                      .Concat(_diffs.Take(40).Select(d => "state: " + d))
                      .Concat(_duplicates.Take(20).Select(d => "duplicate: " + d)))
@@ -178,6 +190,10 @@ public sealed class Chaos_durability_under_real_faults
             Assert.That(_refusedLocationContacts.Where(c => c.Value > 0), Is.Empty, "contacts in locations that only had refused events");
         });
     }
+
+    [Test]
+    public void Chaos_no_message_is_left_in_a_skipped_queue() =>
+        Assert.That(_skipped.Select(s => $"{s.Queue}: {s.Type} of {s.EventId}"), Is.Empty, "messages no consumer took (MassTransit's _skipped queues)");
 
     [Test]
     public void Chaos_no_contact_is_duplicated() => Assert.That(_duplicates, Is.Empty);

@@ -42,6 +42,21 @@ public static class ChaosServices
         return name;
     }
 
+    /// <summary>The queues of a virtual host and the messages ready in each.</summary>
+    public static async Task<IReadOnlyDictionary<string, long>> QueuesAsync(string vhost)
+    {
+        var (code, output) = await RunAsync("rabbitmqctl", "-n", TestSettings.ChaosRabbitMqNode, "-q", "list_queues", "-p", vhost, "--no-table-headers", "name", "messages");
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl list_queues failed ({code}): {output}");
+        }
+
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('\t', ' '))
+            .Where(parts => parts.Length >= 2 && long.TryParse(parts[^1], out _))
+            .ToDictionary(parts => parts[0], parts => long.Parse(parts[^1], System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
+    }
+
     /// <summary>Deletes a run's virtual host.</summary>
     public static Task DeleteVirtualHostAsync(string name) => RabbitCtlAsync("delete_vhost", name);
 

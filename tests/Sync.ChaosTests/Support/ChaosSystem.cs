@@ -161,21 +161,47 @@ public sealed class ChaosSystem : IAsyncDisposable
         static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 
-    /// <summary>Kills a worker (SIGKILL) and starts another in its place.</summary>
-    public async Task KillAndRestartWorkerAsync(int index)
+    /// <summary>
+    /// Takes every message off the <c>_skipped</c> queues (where MassTransit puts what no consumer of the endpoint takes)
+    /// and returns, for each, its queue, message type and the event id it carries.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Queue, string Type, string? EventId)>> TakeSkippedAsync()
+    {
+        var broker = TestSettings.ChaosRabbitMq;
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(broker, Uri.EscapeDataString(VirtualHost)) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var taken = new List<(string, string, string?)>();
+        foreach (var queue in (await ChaosServices.QueuesAsync(VirtualHost)).Keys.Where(q => q.EndsWith("_skipped", StringComparison.Ordinal)))
+        {
+            while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
+            {
+                var body = Encoding.UTF8.GetString(message.Body.Span);
+                taken.Add((queue, JsonText.Find(body, "messageType") ?? "?", JsonText.Find(body, "sourceEventId") ?? JsonText.Find(body, "eventId")));
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>Kills a worker (SIGKILL) and starts another in its place; the task returned completes when it is ready.</summary>
+    public Task KillAndRestartWorker(int index)
     {
         Workers[index].Kill();
         Workers[index].Dispose();
-        await StartWorkerAsync(index);
+        return StartWorkerAsync(index);
     }
 
-    /// <summary>Kills the ingress (SIGKILL) and, after <paramref name="down"/>, starts another on the same port.</summary>
-    public async Task KillAndRestartIngressAsync(TimeSpan down)
+    /// <summary>
+    /// Kills the ingress (SIGKILL) and, after <paramref name="down"/>, starts another on the same port; the task
+    /// returned completes when it is ready.
+    /// </summary>
+    public async Task<Task> KillAndRestartIngressAsync(TimeSpan down)
     {
         Ingress.Kill();
         Ingress.Dispose();
         await Task.Delay(down);
-        await StartIngressAsync();
+        return StartIngressAsync();
     }
 
     /// <summary>Stops every host gracefully (SIGTERM), the workers first finishing what they hold.</summary>

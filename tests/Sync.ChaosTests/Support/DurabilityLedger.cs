@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Npgsql;
 using Sync.Core;
 using Sync.Emitter;
@@ -228,7 +227,7 @@ public sealed class DurabilityLedger
                 while (await reader.ReadAsync())
                 {
                     var body = reader.GetString(2);
-                    if (Find(body, "sourceEventId") is { } source)
+                    if (JsonText.Find(body, "sourceEventId") is { } source)
                     {
                         if (!tagCommands.TryGetValue(source, out var list))
                         {
@@ -237,7 +236,7 @@ public sealed class DurabilityLedger
 
                         list.Add(reader.GetGuid(0));
                     }
-                    else if (Find(body, "eventId") is { } eventId)
+                    else if (JsonText.Find(body, "eventId") is { } eventId)
                     {
                         outboxEvents.Add(eventId);
                     }
@@ -252,64 +251,13 @@ public sealed class DurabilityLedger
                 {
                     var body = reader.GetString(4);
                     dead.Add(new DeadLetterRow(reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                        reader.IsDBNull(3) ? null : reader.GetString(3), Find(body, "sourceEventId") ?? Find(body, "eventId")));
+                        reader.IsDBNull(3) ? null : reader.GetString(3), JsonText.Find(body, "sourceEventId") ?? JsonText.Find(body, "eventId")));
                 }
             }
 
             var byEvent = dead.Where(d => d.EventId is not null).GroupBy(d => d.EventId!, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
             return new DatabaseView(inbox, tagCommands, outboxEvents, dead, byEvent);
-        }
-
-        // The first string property of that name anywhere in a JSON document (a MassTransit envelope or a bare message).
-        private static string? Find(string json, string name)
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(json);
-                return Find(document.RootElement, name);
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
-        }
-
-        private static string? Find(JsonElement element, string name)
-        {
-            switch (element.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    foreach (var property in element.EnumerateObject())
-                    {
-                        if (property.NameEquals(name) && property.Value.ValueKind == JsonValueKind.String)
-                        {
-                            return property.Value.GetString();
-                        }
-                    }
-
-                    foreach (var property in element.EnumerateObject())
-                    {
-                        if (Find(property.Value, name) is { } found)
-                        {
-                            return found;
-                        }
-                    }
-
-                    return null;
-                case JsonValueKind.Array:
-                    foreach (var item in element.EnumerateArray())
-                    {
-                        if (Find(item, name) is { } found)
-                        {
-                            return found;
-                        }
-                    }
-
-                    return null;
-                default:
-                    return null;
-            }
         }
     }
 }

@@ -8,6 +8,10 @@ public sealed class ChaosFaults(ChaosSystem system, ChaosOptions options, IReadO
     private static readonly TimeSpan ApiFaultLength = TimeSpan.FromSeconds(6);
     private readonly Random _random = new(options.Seed);
     private readonly List<string> _done = [];
+    private readonly List<Task> _restarts = [];
+
+    /// <summary>Waits until every host restarted by a fault is ready again.</summary>
+    public Task RestartedAsync() => Task.WhenAll(_restarts);
 
     /// <summary>What was injected, in order, with the seconds since the load started.</summary>
     public IReadOnlyList<string> Done => _done;
@@ -49,9 +53,9 @@ public sealed class ChaosFaults(ChaosSystem system, ChaosOptions options, IReadO
     private TimeSpan Cost(FaultKind fault) => fault switch
     {
         FaultKind.DatabaseOutage => options.DatabaseOutage + TimeSpan.FromSeconds(3),
-        FaultKind.BrokerRestart => TimeSpan.FromSeconds(14),
-        FaultKind.WorkerKill => TimeSpan.FromSeconds(6),
-        FaultKind.IngressKill => TimeSpan.FromSeconds(5),
+        FaultKind.BrokerRestart => TimeSpan.FromSeconds(18),
+        FaultKind.WorkerKill => TimeSpan.FromSeconds(3),
+        FaultKind.IngressKill => TimeSpan.FromSeconds(2),
         _ => ApiFaultLength,
     };
 
@@ -72,15 +76,15 @@ public sealed class ChaosFaults(ChaosSystem system, ChaosOptions options, IReadO
 
                     var pid = system.Workers[index].Pid;
                     var sawBatch = waited.Elapsed < TimeSpan.FromSeconds(20);
-                    await system.KillAndRestartWorkerAsync(index);
-                    return $"kill -9 worker {index + 1} (pid {pid}) {(sawBatch ? "as a bulk tag call was made" : "(no bulk tag call seen in 20 s)")}, restarted";
+                    _restarts.Add(system.KillAndRestartWorker(index));
+                    return $"kill -9 worker {index + 1} (pid {pid}) {(sawBatch ? "as a bulk tag call was made" : "(no bulk tag call seen in 20 s)")}, restarting";
                 }
 
             case FaultKind.IngressKill:
                 {
                     var pid = system.Ingress.Pid;
-                    await system.KillAndRestartIngressAsync(TimeSpan.FromSeconds(1));
-                    return $"kill -9 ingress (pid {pid}) under load, restarted on the same port";
+                    _restarts.Add(await system.KillAndRestartIngressAsync(TimeSpan.FromSeconds(1)));
+                    return $"kill -9 ingress (pid {pid}) under load, restarting on the same port";
                 }
 
             case FaultKind.BrokerRestart:
