@@ -131,10 +131,16 @@ public sealed class Chaos_durability_under_real_faults
         }
 
         Say($"settled in {settle.Elapsed.TotalSeconds:0.0} s");
-        _queues = await ChaosServices.QueuesAsync(_system.VirtualHost);
-        _skipped = await _system.TakeSkippedAsync();
         await CompareStateAsync(source, sourceLocations, forgedLocation, unknownLocation);
+
+        // What is left in the queues once every host has stopped (a worker finishes and acknowledges what it holds).
         await _system.StopHostsAsync();
+        _queues = await ChaosServices.QueuesAsync(_system.VirtualHost);
+        var left = await _system.TakeEveryMessageAsync();
+        _skipped = [.. left.Where(m => m.Queue.EndsWith("_skipped", StringComparison.Ordinal))];
+        var queued = left.Where(m => !m.Queue.EndsWith("_skipped", StringComparison.Ordinal) && !m.Queue.EndsWith("_error", StringComparison.Ordinal) && m.EventId is not null)
+            .Select(m => m.EventId!).ToHashSet(StringComparer.Ordinal);
+        _ledger = await DurabilityLedger.ReadAsync(_system.Database.ConnectionString, streams, queued);
         Say("faults injected:" + Environment.NewLine + string.Join(Environment.NewLine, _faults.Done.Select(d => "  " + d)));
         Say("ledger:" + Environment.NewLine + _ledger.ToTable());
         Say("messages left in queues: " + string.Join(", ", _queues.Where(q => q.Value > 0).Select(q => $"{q.Key} {q.Value}")));
@@ -145,6 +151,7 @@ public sealed class Chaos_durability_under_real_faults
         }
 
         foreach (var line in _ledger.Missing.Take(20).Select(id => "missing: " + id + (_skipped.Any(s => s.EventId == id) ? " (in a _skipped queue)" : ""))
+                     .Concat(_ledger.StillQueued.Take(20).Select(id => "still queued: " + id + " in " + string.Join(", ", left.Where(m => m.EventId == id).Select(m => m.Queue))))
                      .Concat(_ledger.GenuineNotAccepted.Take(20).Select(l => "not accepted: " + l))
                      .Concat(_diffs.Take(40).Select(d => "state: " + d))
                      .Concat(_duplicates.Take(20).Select(d => "duplicate: " + d)))
@@ -171,6 +178,10 @@ public sealed class Chaos_durability_under_real_faults
     [Test]
     public void Chaos_every_event_answered_2xx_is_applied_or_dead_lettered() =>
         Assert.That(_ledger.Missing, Is.Empty, "accepted events neither applied nor in the dead-letter store");
+
+    [Test]
+    public void Chaos_every_accepted_event_settled_within_the_settle_time() =>
+        Assert.That(_ledger.StillQueued, Is.Empty, "accepted events still waiting in a work queue or wait tier");
 
     [Test]
     public void Chaos_every_dead_letter_has_a_reason() =>
@@ -215,7 +226,8 @@ public sealed class Chaos_durability_under_real_faults
     {
         Assert.Multiple(() =>
         {
-            Assert.That(_ledger.Applied + _ledger.DeadLettered + _ledger.Missing.Count, Is.EqualTo(_ledger.Accepted.Count));
+            Assert.That(_ledger.Applied + _ledger.DeadLettered + _ledger.StillQueued.Count + _ledger.Missing.Count, Is.EqualTo(_ledger.Accepted.Count));
+            Assert.That(_ledger.StillQueued, Is.Empty);
             Assert.That(_ledger.Accepted.Count + _ledger.GenuineNotAccepted.Count, Is.EqualTo(_ledger.GenuineEvents));
             Assert.That(_ledger.Missing, Is.Empty);
         });

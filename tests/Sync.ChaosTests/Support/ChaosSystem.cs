@@ -162,17 +162,18 @@ public sealed class ChaosSystem : IAsyncDisposable
     }
 
     /// <summary>
-    /// Takes every message off the <c>_skipped</c> queues (where MassTransit puts what no consumer of the endpoint takes)
-    /// and returns, for each, its queue, message type and the event id it carries.
+    /// With the hosts stopped, takes every message off every queue of the run (work queues, wait tiers, error queues and
+    /// MassTransit's <c>_skipped</c> queues, where it puts what no consumer of an endpoint took) and returns, for each,
+    /// its queue, message type and the event id it carries.
     /// </summary>
-    public async Task<IReadOnlyList<(string Queue, string Type, string? EventId)>> TakeSkippedAsync()
+    public async Task<IReadOnlyList<(string Queue, string Type, string? EventId)>> TakeEveryMessageAsync()
     {
         var broker = TestSettings.ChaosRabbitMq;
         var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(broker, Uri.EscapeDataString(VirtualHost)) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var taken = new List<(string, string, string?)>();
-        foreach (var queue in (await ChaosServices.QueuesAsync(VirtualHost)).Keys.Where(q => q.EndsWith("_skipped", StringComparison.Ordinal)))
+        foreach (var queue in (await ChaosServices.QueuesAsync(VirtualHost)).Where(q => q.Value > 0).Select(q => q.Key))
         {
             while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
             {

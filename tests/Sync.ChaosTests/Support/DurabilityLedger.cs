@@ -22,6 +22,9 @@ public enum EventFate
     /// <summary>It, or a tag command it made, sits in the dead-letter store.</summary>
     DeadLettered,
 
+    /// <summary>Neither yet: it, or a tag command it made, still waits in a work queue or a wait tier (the run did not settle).</summary>
+    StillQueued,
+
     /// <summary>Neither: lost.</summary>
     Missing,
 }
@@ -77,6 +80,9 @@ public sealed class DurabilityLedger
     /// <summary>Accepted events neither applied nor dead-lettered.</summary>
     public IReadOnlyList<string> Missing => [.. Fates.Where(f => f.Value == EventFate.Missing).Select(f => f.Key).Order(StringComparer.Ordinal)];
 
+    /// <summary>Accepted events still waiting in a queue when the run ended.</summary>
+    public IReadOnlyList<string> StillQueued => [.. Fates.Where(f => f.Value == EventFate.StillQueued).Select(f => f.Key).Order(StringComparer.Ordinal)];
+
     /// <summary>Accepted events applied.</summary>
     public int Applied => Fates.Count(f => f.Value == EventFate.Applied);
 
@@ -84,7 +90,10 @@ public sealed class DurabilityLedger
     public int DeadLettered => Fates.Count(f => f.Value == EventFate.DeadLettered);
 
     /// <summary>Reads the database and settles the ledger.</summary>
-    public static async Task<DurabilityLedger> ReadAsync(string connectionString, IReadOnlyList<LoadStream> streams)
+    /// <param name="connectionString">The run's database.</param>
+    /// <param name="streams">What was sent.</param>
+    /// <param name="queued">The event ids of messages still in a work queue or a wait tier.</param>
+    public static async Task<DurabilityLedger> ReadAsync(string connectionString, IReadOnlyList<LoadStream> streams, IReadOnlySet<string>? queued = null)
     {
         var db = await DatabaseView.ReadAsync(connectionString);
         var entries = streams.SelectMany(s => s.Report.Entries.Select(e => (Stream: s, Entry: e))).ToList();
@@ -134,7 +143,7 @@ public sealed class DurabilityLedger
             }
             else
             {
-                fates[id] = EventFate.Missing;
+                fates[id] = queued?.Contains(id) == true ? EventFate.StillQueued : EventFate.Missing;
             }
         }
 
@@ -187,6 +196,7 @@ public sealed class DurabilityLedger
         }
 
         Row("dead letters without a reason (must be 0)", DeadLettersWithoutReason);
+        Row("accepted events still waiting in a work queue or wait tier after the settle time (must be 0)", StillQueued.Count);
         Row("**missing (must be 0)**", Missing.Count);
         return table.ToString();
 
