@@ -159,6 +159,14 @@ public sealed class Chaos_durability_under_real_faults
             Say(line);
         }
 
+        // Why events did not simply apply: their type, and whether their contact was deleted by a later event.
+        var deletedAt = source.Where(e => e.Type == SourceEventTypes.Deleted).ToDictionary(e => (e.LocationId, e.ContactKey), e => e.OccurredAt);
+        foreach (var group in source.Where(e => _ledger.Fates.TryGetValue(e.Id, out var f) && f != EventFate.Applied)
+                     .GroupBy(e => (Fate: _ledger.Fates[e.Id], e.Type, DeletedLater: deletedAt.TryGetValue((e.LocationId, e.ContactKey), out var at) && at > e.OccurredAt)))
+        {
+            Say($"not applied: {group.Count()} × {group.Key.Fate} {group.Key.Type}{(group.Key.DeletedLater ? " of a contact a later event deleted" : "")}");
+        }
+
         Say($"state differences {_diffs.Count}, duplicate contacts {_duplicates.Count}; whole run {total.Elapsed.TotalSeconds:0} s ({_options})");
     }
 
