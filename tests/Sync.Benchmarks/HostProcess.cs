@@ -1,8 +1,167 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Sync.Sandbox;
-using Sync.Testing;
 
 namespace Sync.Benchmarks;
+
+/// <summary>
+/// A built Sync host (<c>dotnet Sync.X.dll</c>) run as a process of its own: its stderr forwarded with a prefix, its
+/// working set sampled every 50 ms for the peak, killed with its children on <see cref="Kill"/> or dispose.
+/// </summary>
+internal class HostProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sampler;
+    private long _peakRss;
+
+    protected HostProcess(string dll, IReadOnlyList<string> args, string prefix, Action<IDictionary<string, string?>> settings)
+    {
+        var start = new ProcessStartInfo("dotnet", [dll, .. args])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        settings(start.Environment);
+        _process = Process.Start(start) ?? throw new InvalidOperationException($"{dll} did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is { Length: > 0 } text)
+            {
+                Console.Error.WriteLine($"[{prefix}] {text}");
+            }
+        };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        _sampler = SampleAsync(_stop.Token);
+    }
+
+    /// <summary>The process id.</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>Starts a host with <paramref name="settings"/> applied to its environment.</summary>
+    public static HostProcess Start(string dll, IReadOnlyList<string> args, string prefix, Action<IDictionary<string, string?>> settings) =>
+        new(dll, args, prefix, settings);
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The largest working set seen so far, in bytes.</summary>
+    public long PeakRssBytes => Interlocked.Read(ref _peakRss);
+
+    /// <summary>Waits until <paramref name="address"/>/health/ready answers 200.</summary>
+    public async Task WaitReadyAsync(HttpClient http, Uri address, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline && !_process.HasExited)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(address, "/health/ready"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new InvalidOperationException($"The {what} did not become ready.");
+    }
+
+    /// <summary>
+    /// Stops the host as an orchestrator would (SIGTERM): a worker finishes the messages it holds and acknowledges
+    /// them, so afterwards every message is either done or back in its queue. Killed when it takes longer than 30 s.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await signal.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
+    }
+
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        Kill();
+        _sampler.Wait(TimeSpan.FromSeconds(2));
+        _process.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task SampleAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested && !_process.HasExited)
+            {
+                _process.Refresh();
+                var rss = _process.WorkingSet64;
+                if (rss > Interlocked.Read(ref _peakRss))
+                {
+                    Interlocked.Exchange(ref _peakRss, rss);
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException)
+        {
+            // Stopped, or the process went away between the check and the read.
+        }
+    }
+}
 
 /// <summary>
 /// One built <c>Sync.Worker</c> process against a rig's broker and database and a sandbox, serving /health and /metrics
