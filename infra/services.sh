@@ -85,8 +85,8 @@ rabbitmq_down() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_cluster() { # prints "<version> <name> <port> <status>" of the first cluster, if any
-  pg_lsclusters -h 2>/dev/null | awk 'NR==1 {print $1, $2, $3, $4}'
+pg_cluster() { # prints "<version> <name> <port> <status>" of the cluster named main, else of the first one, if any
+  pg_lsclusters -h 2>/dev/null | awk '$2 == "main" {print $1, $2, $3, $4; found = 1; exit} NR == 1 {first = $1 " " $2 " " $3 " " $4} END {if (!found && first != "") print first}'
 }
 
 postgres_up() {
