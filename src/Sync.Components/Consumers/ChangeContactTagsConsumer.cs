@@ -135,9 +135,10 @@ public sealed partial class ChangeContactTagsConsumer(
             .GroupBy(e => (Contact: e.Item.ContactId!, e.Tag))
             .OrderBy(g => g.Key.Contact, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Tag, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(e => e.Item).OrderBy(i => i.Message.OccurredAt).ToList());
+            .Select(g => (g.Key.Contact, g.Key.Tag, Commands: g.Select(e => e.Item).OrderBy(i => i.Message.OccurredAt).ToList()))
+            .ToList();
         var latest = new Dictionary<(string Contact, string Tag), (TagOperation Operation, Item Item)>();
-        foreach (var ((contact, tag), commands) in touching)
+        foreach (var (contact, tag, commands) in touching)
         {
             var last = commands[^1];
             var fresh = await index.TryAdvanceTagsAsync(unitOfWork, locationId, contact,
