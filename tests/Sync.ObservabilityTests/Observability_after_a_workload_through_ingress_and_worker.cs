@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Sync.Emitter;
 using Sync.ObservabilityTests.Support;
 using Sync.Storage;
@@ -203,6 +205,8 @@ public sealed partial class Observability_after_a_workload_through_ingress_and_w
         Assert.Multiple(() =>
         {
             Assert.That(calls, Has.Count.EqualTo(answered));
+            Assert.That(calls.Count(c => c.Level == LogLevel.Debug), Is.EqualTo(calls.Count(c => Convert.ToInt32(c.Fields["Status"], CultureInfo.InvariantCulture) < 400)),
+                "a call that succeeded is logged at Debug, and only such a call");
             foreach (var field in new[] { "Method", "Route", "Status", "ElapsedMs", "Remaining", "Max", "DailyRemaining", "DailyLimit", "LocationId", "Attempt" })
             {
                 Assert.That(calls.Count(c => c.Fields.GetValueOrDefault(field) is not null), Is.EqualTo(calls.Count), $"lines carrying {field}");

@@ -322,7 +322,7 @@ public sealed partial class HoopAiClient
                 var limits = RateLimitSnapshot.From(response.Headers, _time.GetUtcNow());
                 _limiter.Observe(locationId, limits);
                 var status = (int)response.StatusCode;
-                LogCall(method.Method, route, locationId, status, elapsed, limits.Remaining, limits.Max, limits.DailyRemaining, limits.DailyLimit, attempt);
+                LogCall(LevelOf(status), method.Method, route, locationId, status, elapsed, limits.Remaining, limits.Max, limits.DailyRemaining, limits.DailyLimit, attempt);
                 RecordCall(method.Method, route, status.ToString(System.Globalization.CultureInfo.InvariantCulture), elapsed / 1000);
                 RecordBudget(locationId, route, status, limits);
                 if (status < 500)
@@ -456,9 +456,18 @@ public sealed partial class HoopAiClient
         }
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
+    // One line per call: Debug when it succeeded (the metrics count those), Information for a 429 (a wait the limiter
+    // absorbs), Warning for any other refusal or a 5xx (what an operator looks for: `HoopAI ... -> 401`).
+    private static LogLevel LevelOf(int status) => status switch
+    {
+        < 400 => LogLevel.Debug,
+        429 => LogLevel.Information,
+        _ => LogLevel.Warning,
+    };
+
+    [LoggerMessage(EventId = 3001,
         Message = "HoopAI {Method} {Route} location {LocationId} -> {Status} in {ElapsedMs:0.0} ms; budget {Remaining}/{Max}, daily {DailyRemaining}/{DailyLimit}; attempt {Attempt}")]
-    private partial void LogCall(string method, string route, string locationId, int status, double elapsedMs,
+    private partial void LogCall(LogLevel level, string method, string route, string locationId, int status, double elapsedMs,
         int? remaining, int? max, int? dailyRemaining, int? dailyLimit, int attempt);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,

@@ -82,6 +82,7 @@ public sealed class ObservedSystem : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft"] = "Warning",
             ["Logging:LogLevel:MassTransit"] = "Warning",
+            ["Logging:LogLevel:Sync.HoopAi.Api.HoopAiClient"] = "Debug", // every API call, as the README says to ask for
             ["Sync:Storage:Provider"] = "PostgreSql",
             ["Sync:Storage:ConnectionString"] = database.ConnectionString,
             ["Sync:Storage:MigrateOnStart"] = "true",
