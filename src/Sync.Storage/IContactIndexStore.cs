@@ -55,6 +55,14 @@ public interface IContactIndexStore
         CancellationToken cancellationToken);
 
     /// <summary>
+    /// Takes back, inside the unit of work that made them, the last <see cref="TryAdvanceTagsAsync"/> change of each of
+    /// <paramref name="tags"/> of one contact: for changes whose effect could not be made (the API call failed), so the
+    /// guard records only what reached the API. A tag's record goes back to what it said before that change, or goes
+    /// when the change created it. Only tags that change reported fresh, each advanced once in the unit of work.
+    /// </summary>
+    Task RevertTagsAsync(IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyCollection<string> tags, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The stored record of one tag (name compared as <see cref="TryAdvanceTagsAsync"/> does) for each of
     /// <paramref name="contactIds"/> that has one: a plain read, nothing is locked or changed.
     /// </summary>

@@ -15,8 +15,9 @@ namespace Sync.Components.Consumers;
 /// command, else the index, else <c>/contacts/search/duplicate</c>. A change older than its contact's recorded deletion
 /// is stale (<see cref="ContactGuard.DeletionsAsync"/>). Per tag, an operation older than what was already applied is
 /// skipped, and within a batch the latest operation on a tag wins. The bulk answer is read per contact: a command is
-/// retried or dead-lettered only when a call it took part in (one of its tags) failed for its contact; the others
-/// complete.
+/// retried or dead-lettered only when a call for one of its (contact, tag) pairs failed (its own, or that of the later
+/// command that replaced it in the batch); the others complete. The guard's record of a (contact, tag) whose call
+/// failed is taken back in the same transaction, so it only ever records what reached the API.
 /// </summary>
 public sealed partial class ChangeContactTagsConsumer(
     IUnitOfWorkFactory database,
@@ -124,24 +125,27 @@ public sealed partial class ChangeContactTagsConsumer(
             await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
         }
 
-        // Guard each (contact, tag) of the batch in one global order — the location (one unit of work each), the contact,
-        // the tag — so batches on any number of workers take their locks in the same order and cannot deadlock each
-        // other; per tag, the commands go in time order, so a later operation on a tag replaces an earlier one.
-        var latest = new Dictionary<(string Contact, string Tag), (TagOperation Operation, Item Item)>();
-        var guarded = items
+        // Guard each (contact, tag) of the batch once, in one global order — the location (one unit of work each), the
+        // contact, the tag — so batches on any number of workers take their locks in the same order and cannot deadlock
+        // each other. Per (contact, tag) the batch's latest command is the one guarded and applied: an earlier one is
+        // replaced by it (or, when the latest is stale, was stale too).
+        var touching = items
             .Where(i => i.ContactId is not null)
             .SelectMany(i => i.Message.Tags.Select(TagChange.NormaliseTag).Distinct(StringComparer.Ordinal).Select(tag => (Item: i, Tag: tag)))
-            .OrderBy(e => e.Item.ContactId, StringComparer.Ordinal)
-            .ThenBy(e => e.Tag, StringComparer.Ordinal)
-            .ThenBy(e => e.Item.Message.OccurredAt);
-        foreach (var (item, tag) in guarded)
+            .GroupBy(e => (Contact: e.Item.ContactId!, e.Tag))
+            .OrderBy(g => g.Key.Contact, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Tag, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Item).OrderBy(i => i.Message.OccurredAt).ToList());
+        var latest = new Dictionary<(string Contact, string Tag), (TagOperation Operation, Item Item)>();
+        foreach (var ((contact, tag), commands) in touching)
         {
-            var fresh = await index.TryAdvanceTagsAsync(unitOfWork, locationId, item.ContactId!,
-                [new TagChange(tag, item.Message.Operation)], item.Message.OccurredAt, cancellationToken);
-            LogGuarded(item.ContactId!, item.Message.Operation, tag, item.Message.OccurredAt, string.Join(',', fresh.Select(f => f.Tag)));
+            var last = commands[^1];
+            var fresh = await index.TryAdvanceTagsAsync(unitOfWork, locationId, contact,
+                [new TagChange(tag, last.Message.Operation)], last.Message.OccurredAt, cancellationToken);
+            LogGuarded(contact, last.Message.Operation, tag, last.Message.OccurredAt, string.Join(',', fresh.Select(f => f.Tag)));
             if (fresh.Count > 0)
             {
-                latest[(item.ContactId!, tag)] = (item.Message.Operation, item);
+                latest[(contact, tag)] = (last.Message.Operation, last);
             }
         }
 
@@ -197,28 +201,36 @@ public sealed partial class ChangeContactTagsConsumer(
             }
         }
 
+        // The guard records only what reached the API: a (contact, tag) whose call failed gets its record back as it
+        // was, so a change older than the failed one, arriving later, is not taken for stale.
+        var failed = latest
+            .Where(e => failures.ContainsKey((e.Key.Contact, e.Value.Operation, e.Key.Tag)))
+            .Select(e => e.Key)
+            .ToList();
+        foreach (var contact in failed.GroupBy(k => k.Contact, StringComparer.Ordinal))
+        {
+            await index.RevertTagsAsync(unitOfWork, locationId, contact.Key, [.. contact.Select(k => k.Tag)], cancellationToken);
+        }
+
         int applied = 0, stale = deleted.Count, deferred = 0, deadLettered = 0;
-        var liveTags = latest
-            .GroupBy(e => e.Value.Item)
-            .ToDictionary(g => g.Key, g => g.Select(e => e.Key.Tag).Order(StringComparer.Ordinal).ToList());
+        var applying = latest.Values.Select(v => v.Item).ToHashSet();
         foreach (var item in items)
         {
-            var failure = item.Failure;
-            if (failure is null && !liveTags.ContainsKey(item))
-            {
-                // Nothing left to apply: stale, or replaced by a later operation in this batch.
-                await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
-                stale++;
-                continue;
-            }
-
-            failure ??= liveTags[item]
-                .Select(tag => failures.GetValueOrDefault((item.ContactId!, item.Message.Operation, tag)))
-                .FirstOrDefault(f => f is not null);
+            // A command fails with a call that failed for a (contact, tag) of its own: the call it took part in, or the
+            // call of the later command in this batch that replaced it, which leaves it not applied either.
+            var failure = item.Failure ?? FailureOf(item, latest, failures);
             if (failure is null)
             {
                 await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, item.MessageId, cancellationToken);
-                applied++;
+                if (applying.Contains(item))
+                {
+                    applied++;
+                }
+                else
+                {
+                    stale++; // nothing left to apply: stale, or replaced by a later operation in this batch
+                }
+
                 continue;
             }
 
@@ -241,6 +253,34 @@ public sealed partial class ChangeContactTagsConsumer(
         CountEvents("applied", applied);
         CountEvents("stale", stale);
         CountEvents("deduplicated", duplicates);
+    }
+
+    private static Exception? FailureOf(
+        Item item,
+        Dictionary<(string Contact, string Tag), (TagOperation Operation, Item Item)> latest,
+        Dictionary<(string Contact, TagOperation Operation, string Tag), Exception> failures)
+    {
+        if (item.ContactId is null)
+        {
+            return null;
+        }
+
+        foreach (var tag in item.Message.Tags.Select(TagChange.NormaliseTag).Distinct(StringComparer.Ordinal))
+        {
+            var key = (item.ContactId, tag);
+            if (!latest.TryGetValue(key, out var last)
+                || !failures.TryGetValue((item.ContactId, last.Operation, tag), out var failure))
+            {
+                continue;
+            }
+
+            return ReferenceEquals(last.Item, item) || failure is not SyncFailureException sync
+                ? failure
+                : new SyncFailureException(sync.Kind,
+                    $"Replaced in its batch by event {last.Item.Message.SourceEventId}, whose call failed: {sync.Message}", sync.RetryAfter, sync);
+        }
+
+        return null;
     }
 
     private async Task ResolveContactsAsync(string locationId, List<Item> items, CancellationToken cancellationToken)

@@ -100,6 +100,16 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
         return applied.OrderBy(c => c.Tag, StringComparer.Ordinal).ToList();
     }
 
+    public Task RevertTagsAsync(IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(contactId);
+        ArgumentNullException.ThrowIfNull(tags);
+        var sorted = tags.Select(TagChange.NormaliseTag).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return sorted.Count == 0 ? Task.CompletedTask : RevertSortedTagsAsync(unitOfWork, locationId, contactId, sorted, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<TagVersion>> FindTagVersionsAsync(
         string locationId, IReadOnlyCollection<string> contactIds, string tag, CancellationToken cancellationToken)
     {
@@ -213,6 +223,10 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
     protected abstract Task<IReadOnlyList<TagChange>> TryAdvanceSortedTagsAsync(
         IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken);
 
+    /// <summary>Takes back the last change of tags already normalised, de-duplicated and sorted.</summary>
+    protected abstract Task RevertSortedTagsAsync(
+        IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyList<string> tags, CancellationToken cancellationToken);
+
     private static ContactKeyEntry ToEntry(KeyRow row) =>
         new(ContactKey.Create(DbValues.ContactKeyKindFromDb(row.Kind), row.Value), row.ContactId);
 
@@ -318,6 +332,15 @@ internal sealed class SqlServerContactIndexStore(StorageDatabase database, TimeP
 
         return applied;
     }
+    protected override async Task RevertSortedTagsAsync(
+        IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        foreach (var tag in tags)
+        {
+            await unitOfWork.Connection.ExecuteAsync(Database.Command(
+                SqlServerStatements.ContactTagRevert, new { LocationId = locationId, ContactId = contactId, Tag = tag }, unitOfWork, cancellationToken));
+        }
+    }
 }
 
 internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, TimeProvider time) : ContactIndexStore(database, time, new(
@@ -386,4 +409,9 @@ internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, Time
             cancellationToken));
         return rows.Select(r => new TagChange(r.Tag, DbValues.TagOperationFromDb(r.Operation))).ToList();
     }
+
+    protected override Task RevertSortedTagsAsync(
+        IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(Database.Command(
+            PostgreSqlStatements.ContactTagsRevert, new { LocationId = locationId, ContactId = contactId, Tags = tags.ToArray() }, unitOfWork, cancellationToken));
 }

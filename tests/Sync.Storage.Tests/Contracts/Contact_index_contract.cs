@@ -238,6 +238,65 @@ public abstract class Contact_index_contract : StorageFixture
     }
 
     [Test]
+    public async Task Should_take_back_a_change_to_what_the_record_said_before_it()
+    {
+        var location = Unique("loc");
+        await AdvanceTags(location, "contact-1", T0, new TagChange("vip", TagOperation.Add));
+
+        await InUnitOfWork(async uow =>
+        {
+            await Index.TryAdvanceTagsAsync(uow, location, "contact-1", [new TagChange("vip", TagOperation.Add)], T0.AddSeconds(30), None);
+            await Index.RevertTagsAsync(uow, location, "contact-1", [" VIP "], None);
+        });
+
+        var versions = await Index.FindTagVersionsAsync(location, ["contact-1"], "vip", None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(versions.Select(v => (v.Operation, v.LastOccurredAt)), Is.EqualTo(new[] { (TagOperation.Add, T0) }),
+                "the record says again what it said before the change taken back");
+            Assert.That(await AdvanceTags(location, "contact-1", T0.AddSeconds(10), new TagChange("vip", TagOperation.Remove)), Has.Count.EqualTo(1),
+                "a change older than the one taken back is fresh");
+        }
+    }
+
+    [Test]
+    public async Task Should_take_back_a_change_that_created_the_record_by_removing_it()
+    {
+        var location = Unique("loc");
+
+        await InUnitOfWork(async uow =>
+        {
+            await Index.TryAdvanceTagsAsync(uow, location, "contact-1",
+                [new TagChange("vip", TagOperation.Add), new TagChange("kept", TagOperation.Add)], T0.AddSeconds(30), None);
+            await Index.RevertTagsAsync(uow, location, "contact-1", ["vip"], None);
+        });
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Index.FindTagVersionsAsync(location, ["contact-1"], "vip", None), Is.Empty, "the record it created is gone");
+            Assert.That((await Index.FindTagVersionsAsync(location, ["contact-1"], "kept", None)).Select(v => v.LastOccurredAt),
+                Is.EqualTo(new[] { T0.AddSeconds(30) }), "another tag of the same change is kept");
+        }
+    }
+
+    [Test]
+    public async Task Should_take_back_only_the_last_change_once_committed_changes_came_before()
+    {
+        var location = Unique("loc");
+        await AdvanceTags(location, "contact-1", T0, new TagChange("vip", TagOperation.Add));
+        await AdvanceTags(location, "contact-1", T0.AddSeconds(10), new TagChange("vip", TagOperation.Remove));
+
+        await InUnitOfWork(async uow =>
+        {
+            await Index.TryAdvanceTagsAsync(uow, location, "contact-1", [new TagChange("vip", TagOperation.Add)], T0.AddSeconds(20), None);
+            await Index.RevertTagsAsync(uow, location, "contact-1", ["vip"], None);
+        });
+
+        Assert.That((await Index.FindTagVersionsAsync(location, ["contact-1"], "vip", None)).Select(v => (v.Operation, v.LastOccurredAt)),
+            Is.EqualTo(new[] { (TagOperation.Remove, T0.AddSeconds(10)) }));
+    }
+
+    [Test]
     public async Task Should_judge_tags_apart_from_the_contact()
     {
         var location = Unique("loc");

@@ -211,16 +211,32 @@ internal static partial class PostgreSqlStatements
         WHERE v.last_occurred_at <= excluded.last_occurred_at
         """;
 
-    /// <summary>Returns the tags whose change is not stale; input arrays de-duplicated and sorted by tag.</summary>
+    /// <summary>
+    /// Returns the tags whose change is not stale; input arrays de-duplicated and sorted by tag. A changed row keeps
+    /// what it said before in its prior columns (NULL when inserted), for <see cref="ContactTagsRevert"/>.
+    /// </summary>
     public const string ContactTagsAdvance = $"""
-        INSERT INTO {Tables.ContactTagVersions} AS v (location_id, contact_id, tag, last_operation, last_occurred_at)
-        SELECT @LocationId, @ContactId, b.tag, b.operation, @OccurredAt
+        INSERT INTO {Tables.ContactTagVersions} AS v (location_id, contact_id, tag, last_operation, last_occurred_at, prior_operation, prior_occurred_at)
+        SELECT @LocationId, @ContactId, b.tag, b.operation, @OccurredAt, NULL, NULL
         FROM unnest(@Tags::text[], @Operations::text[]) WITH ORDINALITY AS b(tag, operation, ordinal)
         ORDER BY b.ordinal
         ON CONFLICT (location_id, contact_id, tag) DO UPDATE
-        SET last_operation = excluded.last_operation, last_occurred_at = excluded.last_occurred_at
+        SET prior_operation = v.last_operation, prior_occurred_at = v.last_occurred_at,
+            last_operation = excluded.last_operation, last_occurred_at = excluded.last_occurred_at
         WHERE v.last_occurred_at <= excluded.last_occurred_at
         RETURNING v.tag AS Tag, v.last_operation AS Operation
+        """;
+
+    /// <summary>
+    /// Takes back the last change of each tag in <c>@Tags</c> of one contact, in the transaction that made it (which
+    /// still holds the rows): a row it inserted goes, a row it changed says again what it said before.
+    /// </summary>
+    public const string ContactTagsRevert = $"""
+        DELETE FROM {Tables.ContactTagVersions}
+        WHERE location_id = @LocationId AND contact_id = @ContactId AND tag = ANY(@Tags::text[]) AND prior_occurred_at IS NULL;
+        UPDATE {Tables.ContactTagVersions}
+        SET last_operation = prior_operation, last_occurred_at = prior_occurred_at, prior_operation = NULL, prior_occurred_at = NULL
+        WHERE location_id = @LocationId AND contact_id = @ContactId AND tag = ANY(@Tags::text[]) AND prior_occurred_at IS NOT NULL
         """;
 
     /// <summary>The record of one tag (<c>@Tag</c>) of each contact in <c>@ContactIds</c> that has one.</summary>

@@ -246,7 +246,6 @@ internal static partial class SqlServerStatements
             SELECT 0;
         """;
 
-    /// <summary>One tag: returns 1 when its change is not stale (and records operation and time), 0 otherwise.</summary>
     /// <summary>The record of one tag (<c>@Tag</c>) of each contact in <c>@ContactIds</c> (a JSON array) that has one.</summary>
     public const string ContactTagVersionsOfContacts = $"""
         SELECT contact_id AS ContactId, tag AS Tag, last_operation AS Operation, last_occurred_at AS LastOccurredAt
@@ -255,6 +254,10 @@ internal static partial class SqlServerStatements
           AND contact_id IN (SELECT id FROM OPENJSON(@ContactIds) WITH (id nvarchar(400) '$'));
         """;
 
+    /// <summary>
+    /// One tag: returns 1 when its change is not stale (and records operation and time, keeping what the row said before
+    /// in its prior columns, NULL when inserted, for <see cref="ContactTagRevert"/>), 0 otherwise.
+    /// </summary>
     public const string ContactTagAdvance = $"""
         SET NOCOUNT ON;
         DECLARE @stored datetimeoffset(7);
@@ -263,18 +266,33 @@ internal static partial class SqlServerStatements
         WHERE location_id = @LocationId AND contact_id = @ContactId AND tag = @Tag;
         IF @stored IS NULL
         BEGIN
-            INSERT INTO {Tables.ContactTagVersions} (location_id, contact_id, tag, last_operation, last_occurred_at)
-            VALUES (@LocationId, @ContactId, @Tag, @Operation, @OccurredAt);
+            INSERT INTO {Tables.ContactTagVersions} (location_id, contact_id, tag, last_operation, last_occurred_at, prior_operation, prior_occurred_at)
+            VALUES (@LocationId, @ContactId, @Tag, @Operation, @OccurredAt, NULL, NULL);
             SELECT 1;
         END
         ELSE IF @stored <= @OccurredAt
         BEGIN
-            UPDATE {Tables.ContactTagVersions} SET last_operation = @Operation, last_occurred_at = @OccurredAt
+            UPDATE {Tables.ContactTagVersions}
+            SET prior_operation = last_operation, prior_occurred_at = last_occurred_at,
+                last_operation = @Operation, last_occurred_at = @OccurredAt
             WHERE location_id = @LocationId AND contact_id = @ContactId AND tag = @Tag;
             SELECT 1;
         END
         ELSE
             SELECT 0;
+        """;
+
+    /// <summary>
+    /// Takes back the last change of one tag (<c>@Tag</c>) of one contact, in the transaction that made it (which still
+    /// holds the row): a row it inserted goes, a row it changed says again what it said before.
+    /// </summary>
+    public const string ContactTagRevert = $"""
+        SET NOCOUNT ON;
+        DELETE FROM {Tables.ContactTagVersions}
+        WHERE location_id = @LocationId AND contact_id = @ContactId AND tag = @Tag AND prior_occurred_at IS NULL;
+        UPDATE {Tables.ContactTagVersions}
+        SET last_operation = prior_operation, last_occurred_at = prior_occurred_at, prior_operation = NULL, prior_occurred_at = NULL
+        WHERE location_id = @LocationId AND contact_id = @ContactId AND tag = @Tag AND prior_occurred_at IS NOT NULL;
         """;
 
     public const string ContactDelete = $"""
