@@ -130,17 +130,37 @@ public class HostProcess : IDisposable
         }
     }
 
+    /// <summary>Waits for the process to end by itself (a command-line tool); killed after <paramref name="timeout"/>.</summary>
+    /// <returns>Its exit code.</returns>
+    /// <exception cref="TimeoutException">It had not ended within <paramref name="timeout"/>.</exception>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw new TimeoutException($"The process {_process.Id} had not ended after {timeout}.");
+        }
+    }
+
     /// <summary>
     /// The built dll of a host project under src/ (<c>Sync.Worker</c>, ...), built the same way as the running assembly:
     /// tests/&lt;project&gt;/bin/&lt;Configuration&gt;/net10.0 → src/&lt;host&gt;/bin/&lt;Configuration&gt;/net10.0/&lt;host&gt;.dll.
     /// </summary>
+    /// <param name="project">The project's folder name under src/.</param>
+    /// <param name="assembly">Its assembly name, when not the project's (<c>sync-admin</c>).</param>
     /// <exception cref="FileNotFoundException">The host is not built.</exception>
-    public static string FindBuilt(string project)
+    public static string FindBuilt(string project, string? assembly = null)
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = here.Parent!.Name;
         var root = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var dll = Path.Combine(root, "src", project, "bin", configuration, "net10.0", project + ".dll");
+        var dll = Path.Combine(root, "src", project, "bin", configuration, "net10.0", (assembly ?? project) + ".dll");
         return File.Exists(dll)
             ? dll
             : throw new FileNotFoundException($"{project} is not built ({dll}); run: dotnet build src/{project} -c {configuration}", dll);

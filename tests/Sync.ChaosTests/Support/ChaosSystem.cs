@@ -120,6 +120,17 @@ public sealed class ChaosSystem : IAsyncDisposable
     /// <summary>Issues a new token for a location and stores it, as an operator's <c>sync-admin</c> rotation does.</summary>
     public async Task ReissueTokenAsync(string locationId) => await SaveInstallationAsync(locationId, await IssueTokenAsync(locationId));
 
+    /// <summary>
+    /// Runs <c>sync-admin</c> with <paramref name="args"/> against the suite's database and broker, as an operator would;
+    /// its output goes to <c>admin.log</c>.
+    /// </summary>
+    /// <returns>Its exit code.</returns>
+    public async Task<int> RunAdminAsync(params string[] args)
+    {
+        using var admin = HostProcess.Start(HostProcess.FindBuilt("Sync.Admin", "sync-admin"), args, "sync-admin", ApplyCommon, Log("admin"));
+        return await admin.WaitForExitAsync(TimeSpan.FromSeconds(120));
+    }
+
     /// <summary>Replaces the sandbox's faults (<c>PUT /_sandbox/faults</c>), e.g. <c>{"error503Percent": 50}</c>.</summary>
     public async Task SetFaultsAsync(object faults)
     {

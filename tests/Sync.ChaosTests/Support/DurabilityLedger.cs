@@ -166,8 +166,20 @@ public sealed class DurabilityLedger
             TagsDeadLettered = tagsDead,
             DeadLetterReasons = reasons,
             DeadLettersWithoutReason = db.DeadLetters.Count(l => string.IsNullOrWhiteSpace(l.Classification) || string.IsNullOrWhiteSpace(l.FaultMessage)),
+            DeadLettersPerEvent = accepted.Where(a => db.DeadLettersByEvent.ContainsKey(a.Id))
+                .ToDictionary(a => a.Id, a => db.DeadLettersByEvent[a.Id].Count, StringComparer.Ordinal),
+            AuthenticationDeadLettered = accepted
+                .Where(a => db.DeadLettersByEvent.TryGetValue(a.Id, out var letters)
+                            && letters.Any(l => string.Equals(l.Classification, "authentication", StringComparison.OrdinalIgnoreCase)))
+                .Select(a => a.Id).ToHashSet(StringComparer.Ordinal),
         };
     }
+
+    /// <summary>Per accepted event, how many dead-letter rows it has (a failed replay adds one).</summary>
+    public IReadOnlyDictionary<string, int> DeadLettersPerEvent { get; private init; } = new Dictionary<string, int>();
+
+    /// <summary>The accepted events with a dead letter classified <c>authentication</c> (the token was refused).</summary>
+    public IReadOnlySet<string> AuthenticationDeadLettered { get; private init; } = new HashSet<string>();
 
     /// <summary>The ledger as a Markdown table.</summary>
     public string ToTable()
