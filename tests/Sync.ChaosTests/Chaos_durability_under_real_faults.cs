@@ -56,11 +56,14 @@ public sealed class Chaos_durability_under_real_faults
         var seconds = _options.Duration.TotalSeconds;
         var start = DateTimeOffset.UtcNow;
         var run = $"chaos{_options.Seed}x{Environment.TickCount64 % 100_000}";
+        // A deleted contact gets no more events, so the contacts grow with the load (about 15 events each) and a long
+        // run does not run out of contacts before its duration.
+        var sourceEvents = (int)(_options.Rate * seconds);
         var source = WorkloadGenerator.Generate(new WorkloadOptions
         {
             LocationIds = sourceLocations,
-            ContactsPerLocation = 25,
-            Events = (int)(_options.Rate * seconds),
+            ContactsPerLocation = Math.Max(25, sourceEvents / sourceLocations.Length / 15),
+            Events = sourceEvents,
             Seed = _options.Seed,
             RunId = run + "s",
             Start = start,
@@ -70,7 +73,7 @@ public sealed class Chaos_durability_under_real_faults
         var platform = WorkloadGenerator.ToPlatformEvents(WorkloadGenerator.Generate(new WorkloadOptions
         {
             LocationIds = [platformLocation],
-            ContactsPerLocation = 20,
+            ContactsPerLocation = Math.Max(20, (int)(platformRate * seconds) / 15),
             Events = (int)(platformRate * seconds),
             Seed = _options.Seed + 1,
             RunId = run + "p",
@@ -80,6 +83,8 @@ public sealed class Chaos_durability_under_real_faults
         var refusedCount = Math.Max(10, (int)(seconds / 5));
         var forged = WorkloadGenerator.Generate(new WorkloadOptions { LocationIds = [forgedLocation], ContactsPerLocation = 10, Events = refusedCount, Seed = _options.Seed + 2, RunId = run + "f", Start = start });
         var unknown = WorkloadGenerator.Generate(new WorkloadOptions { LocationIds = [unknownLocation], ContactsPerLocation = 10, Events = refusedCount, Seed = _options.Seed + 3, RunId = run + "u", Start = start });
+        Assert.That(source.Count + platform.Count, Is.EqualTo(sourceEvents + (int)(platformRate * seconds)),
+            "the workload has as many events as the duration and rate ask for");
         Say($"load: {source.Count:N0} source events over {sourceLocations.Length} locations at {_options.Rate:0.#}/s, {platform.Count:N0} platform events at {platformRate:0.#}/s, " +
             $"{forged.Count} forged-only and {unknown.Count} unknown-location events; duplicates 5%, out of order 5%, forged copies 3%");
 
