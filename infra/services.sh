@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Brings up the services Sync and its tests need on a Debian/Ubuntu machine without Docker:
 # RabbitMQ (with the management API) and PostgreSQL, from the distribution's packages, and promtool (Debian's
-# prometheus package) for the alert rules' unit tests.
+# prometheus package) for the alert rules' unit tests. Beside them, for the chaos suite alone (tests/Sync.ChaosTests,
+# which stops and starts its broker and database while the other suites run in parallel): a second RabbitMQ node
+# (sync-chaos@localhost, AMQP 127.0.0.1:5673, no plugins) and a second PostgreSQL cluster (<version>/chaos, port 5433).
 #
 #   bash infra/services.sh up       install if missing, start, wait, create the test user and database (default)
 #   bash infra/services.sh status   say what is running
@@ -16,6 +18,12 @@ PG_PASSWORD="${SYNC_PG_PASSWORD:-sync}"
 PG_DATABASE="${SYNC_PG_DATABASE:-sync}"
 PG_MAX_CONNECTIONS="${SYNC_PG_MAX_CONNECTIONS:-400}"
 WAIT_SECONDS="${SYNC_SERVICES_WAIT_SECONDS:-90}"
+CHAOS_NODE="${SYNC_CHAOS_RABBITMQ_NODE:-sync-chaos@localhost}"
+CHAOS_AMQP_PORT="${SYNC_CHAOS_RABBITMQ_PORT:-5673}"
+CHAOS_DIST_PORT="${SYNC_CHAOS_RABBITMQ_DIST_PORT:-25673}"
+CHAOS_RABBIT_DIR=/var/lib/rabbitmq/sync-chaos
+CHAOS_PG_CLUSTER="${SYNC_CHAOS_PG_CLUSTER:-chaos}"
+CHAOS_PG_PORT="${SYNC_CHAOS_PG_PORT:-5433}"
 
 say()  { printf '[services] %s\n' "$*"; }
 fail() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -84,9 +92,46 @@ rabbitmq_down() {
   fi
 }
 
+# The chaos node: its own name, ports, data, logs and (empty) plugin list, so it starts and stops alone. The Debian
+# wrapper runs it as the rabbitmq user (same Erlang cookie, so rabbitmqctl -n reaches it) and keeps these variables.
+chaos_rabbit() { # chaos_rabbit <command> [args...]: a RabbitMQ script run against the chaos node
+  as_root env RABBITMQ_NODENAME="$CHAOS_NODE" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$CHAOS_AMQP_PORT" \
+    RABBITMQ_DIST_PORT="$CHAOS_DIST_PORT" RABBITMQ_MNESIA_BASE="$CHAOS_RABBIT_DIR/mnesia" \
+    RABBITMQ_LOG_BASE=/var/log/rabbitmq/sync-chaos RABBITMQ_ENABLED_PLUGINS_FILE="$CHAOS_RABBIT_DIR/enabled_plugins" \
+    RABBITMQ_PID_FILE="$CHAOS_RABBIT_DIR/pid" RABBITMQ_CONFIG_FILE="$CHAOS_RABBIT_DIR/rabbitmq" \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" "$@"
+}
+chaos_rabbit_ping() { as_root rabbitmq-diagnostics -n "$CHAOS_NODE" -q ping >/dev/null 2>&1; }
+
+chaos_rabbitmq_up() {
+  as_root mkdir -p "$CHAOS_RABBIT_DIR" /var/log/rabbitmq/sync-chaos
+  [ -f "$CHAOS_RABBIT_DIR/enabled_plugins" ] || echo '[].' | as_root tee "$CHAOS_RABBIT_DIR/enabled_plugins" >/dev/null
+  as_root chown -R rabbitmq:rabbitmq "$CHAOS_RABBIT_DIR" /var/log/rabbitmq/sync-chaos
+  if chaos_rabbit_ping; then
+    say "RabbitMQ chaos node $CHAOS_NODE already running"
+  else
+    say "starting RabbitMQ chaos node $CHAOS_NODE on 127.0.0.1:$CHAOS_AMQP_PORT"
+    chaos_rabbit rabbitmq-server -detached >/dev/null 2>&1 || true
+    wait_until "RabbitMQ chaos node $CHAOS_NODE" chaos_rabbit_ping
+  fi
+  # The suite may have stopped the application (rabbitmqctl stop_app) and died before starting it again.
+  as_root rabbitmqctl -n "$CHAOS_NODE" -q start_app >/dev/null 2>&1 || true
+  wait_until "RabbitMQ chaos AMQP port $CHAOS_AMQP_PORT" bash -c "exec 3<>/dev/tcp/127.0.0.1/$CHAOS_AMQP_PORT"
+}
+
+chaos_rabbitmq_down() {
+  if command -v rabbitmqctl >/dev/null 2>&1 && chaos_rabbit_ping; then
+    say "stopping RabbitMQ chaos node"; as_root rabbitmqctl -n "$CHAOS_NODE" stop >/dev/null
+  fi
+}
+
 # ---------------------------------------------------------------- PostgreSQL
-pg_cluster() { # prints "<version> <name> <port> <status>" of the cluster named main, else of the first one, if any
-  pg_lsclusters -h 2>/dev/null | awk '$2 == "main" {print $1, $2, $3, $4; found = 1; exit} NR == 1 {first = $1 " " $2 " " $3 " " $4} END {if (!found && first != "") print first}'
+pg_cluster() { # prints "<version> <name> <port> <status>" of the shared cluster: the one named main, else the first one not the chaos one
+  pg_lsclusters -h 2>/dev/null | awk -v chaos="$CHAOS_PG_CLUSTER" '$2 == "main" {print $1, $2, $3, $4; found = 1; exit} $2 != chaos && first == "" {first = $1 " " $2 " " $3 " " $4} END {if (!found && first != "") print first}'
+}
+
+pg_chaos_cluster() { # prints "<version> <name> <port> <status>" of the chaos cluster, if any
+  pg_lsclusters -h 2>/dev/null | awk -v chaos="$CHAOS_PG_CLUSTER" '$2 == chaos {print $1, $2, $3, $4; exit}'
 }
 
 postgres_up() {
@@ -136,6 +181,44 @@ SQL
   PG_PORT=$port
 }
 
+# The chaos cluster: same user and database as the shared one, its own port; the suite stops and starts it itself.
+chaos_postgres_up() {
+  local cluster version name port status
+  cluster=$(pg_chaos_cluster)
+  if [ -z "$cluster" ]; then
+    version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+    say "creating PostgreSQL cluster $version/$CHAOS_PG_CLUSTER on port $CHAOS_PG_PORT (chaos suite)"
+    as_root pg_createcluster "$version" "$CHAOS_PG_CLUSTER" --port "$CHAOS_PG_PORT" -- >/dev/null \
+      || fail "pg_createcluster $version $CHAOS_PG_CLUSTER failed"
+    cluster=$(pg_chaos_cluster)
+  fi
+  read -r version name port status <<<"$cluster"
+  if [ "$status" = "online" ]; then
+    say "PostgreSQL $version/$name already running on port $port"
+  else
+    say "starting PostgreSQL $version/$name"
+    as_root pg_ctlcluster "$version" "$name" start || fail "pg_ctlcluster $version $name start failed"
+  fi
+  wait_until "PostgreSQL on port $port" pg_isready -q -h 127.0.0.1 -p "$port"
+  as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -q -X -d postgres >/dev/null <<SQL || fail "could not create the PostgreSQL user and database on the chaos cluster"
+SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', '$PG_USER', '$PG_PASSWORD')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', '$PG_DATABASE', '$PG_USER')
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE') \gexec
+SELECT format('GRANT pg_signal_backend TO %I', '$PG_USER')
+WHERE NOT pg_has_role('$PG_USER', 'pg_signal_backend', 'MEMBER') \gexec
+SQL
+  CHAOS_PG_PORT=$port
+}
+
+chaos_postgres_down() {
+  local cluster version name port status
+  cluster=$(pg_chaos_cluster)
+  [ -n "$cluster" ] || return 0
+  read -r version name port status <<<"$cluster"
+  if [ "$status" = "online" ]; then say "stopping PostgreSQL chaos cluster"; as_root pg_ctlcluster "$version" "$name" stop; fi
+}
+
 postgres_down() {
   local cluster version name port status
   cluster=$(pg_cluster)
@@ -177,6 +260,9 @@ print_settings() {
   SYNC_TEST_RABBITMQ_MANAGEMENT=http://guest:guest@localhost:15672/
   SYNC_TEST_POSTGRES=Host=127.0.0.1;Port=${PG_PORT:-5432};Username=$PG_USER;Password=$PG_PASSWORD;Database=$PG_DATABASE
   SYNC_TEST_SQLSERVER=${SYNC_TEST_SQLSERVER:-<unset: the SQL Server suite is skipped with a printed reason>}
+  the chaos suite's own broker node and cluster (it stops and starts them):
+  SYNC_TEST_CHAOS_RABBITMQ=amqp://guest:guest@localhost:$CHAOS_AMQP_PORT/  (node $CHAOS_NODE)
+  SYNC_TEST_CHAOS_POSTGRES=Host=127.0.0.1;Port=${CHAOS_PG_PORT};Username=$PG_USER;Password=$PG_PASSWORD;Database=$PG_DATABASE
 TXT
 }
 
@@ -197,10 +283,12 @@ if [ "${SYNC_SERVICES:-native}" = "docker" ]; then
 fi
 
 case "$cmd" in
-  up) rabbitmq_up; postgres_up; promtool_up; print_settings ;;
-  down) rabbitmq_down; postgres_down ;;
+  up) rabbitmq_up; chaos_rabbitmq_up; postgres_up; chaos_postgres_up; promtool_up; print_settings ;;
+  down) chaos_rabbitmq_down; rabbitmq_down; chaos_postgres_down; postgres_down ;;
   status)
     if command -v rabbitmq-diagnostics >/dev/null 2>&1 && rabbit_ping; then say "RabbitMQ: running"; else say "RabbitMQ: not running"; fi
-    if [ -n "$(pg_cluster)" ]; then say "PostgreSQL: $(pg_cluster)"; else say "PostgreSQL: no cluster"; fi ;;
+    if command -v rabbitmq-diagnostics >/dev/null 2>&1 && chaos_rabbit_ping; then say "RabbitMQ chaos node: running"; else say "RabbitMQ chaos node: not running"; fi
+    if [ -n "$(pg_cluster)" ]; then say "PostgreSQL: $(pg_cluster)"; else say "PostgreSQL: no cluster"; fi
+    if [ -n "$(pg_chaos_cluster)" ]; then say "PostgreSQL chaos: $(pg_chaos_cluster)"; else say "PostgreSQL chaos: no cluster"; fi ;;
   *) fail "unknown command '$cmd' (up, down, status)" ;;
 esac

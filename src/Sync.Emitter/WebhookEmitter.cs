@@ -37,6 +37,19 @@ public sealed class EmitterOptions
 
     /// <summary>Timeout of one send. Default 30 s.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Most attempts per send, as a Standard Webhooks sender makes them: a send not answered 2xx is tried again with the
+    /// same webhook id and body (signed afresh) when no answer came, or the answer was 408, 429 or 5xx; any other 4xx is
+    /// final (the receiver refused the request itself). Default 1: no retry.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 1;
+
+    /// <summary>Wait before the second attempt; doubled for each further one up to <see cref="MaxRetryDelay"/>. Default 500 ms.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Longest wait between two attempts. Default 8 s.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(8);
 }
 
 /// <summary>One send, as the ledger records it.</summary>
@@ -72,8 +85,11 @@ public sealed record LedgerEntry
     /// <summary>When it was actually sent.</summary>
     public DateTimeOffset SentAt { get; init; }
 
-    /// <summary>The HTTP status answered; 0 when no answer came.</summary>
+    /// <summary>The HTTP status of the last attempt; 0 when no answer came.</summary>
     public int Status { get; init; }
+
+    /// <summary>What each attempt was answered, in order (0: no answer); one entry unless retried.</summary>
+    public IReadOnlyList<int> Attempts { get; init; } = [];
 
     /// <summary>Milliseconds from <see cref="ScheduledAt"/> to the answer.</summary>
     public double LatencyMs { get; init; }
@@ -202,28 +218,21 @@ public sealed class WebhookEmitter(HttpClient http, IWebhookSigner signer, Emitt
     {
         var webhook = send.Webhook;
         var sentAt = DateTimeOffset.UtcNow;
-        using var request = new HttpRequestMessage(HttpMethod.Post, options.Target)
-        {
-            Content = new ByteArrayContent(webhook.Body) { Headers = { ContentType = Json } },
-        };
-        foreach (var (name, value) in signer.Sign(webhook.Id, webhook.Body, sentAt, send.BadSignature))
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
+        var attempts = new List<int>(1);
+        var delay = options.RetryDelay;
         int status;
-        string? error = null;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Timeout);
-        try
+        string? error;
+        while (true)
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            status = (int)response.StatusCode;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            status = 0;
-            error = ex is OperationCanceledException ? "timeout" : ex.Message;
+            (status, error) = await AttemptAsync(webhook, send.BadSignature, cancellationToken);
+            attempts.Add(status);
+            if (status is >= 200 and < 300 || attempts.Count >= Math.Max(1, options.MaxAttempts) || !Retryable(status))
+            {
+                break;
+            }
+
+            await Task.Delay(delay, cancellationToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxRetryDelay.Ticks));
         }
 
         return new LedgerEntry
@@ -239,9 +248,36 @@ public sealed class WebhookEmitter(HttpClient http, IWebhookSigner signer, Emitt
             ScheduledAt = scheduledAt,
             SentAt = sentAt,
             Status = status,
+            Attempts = attempts,
             LatencyMs = (DateTimeOffset.UtcNow - scheduledAt).TotalMilliseconds,
             Error = error,
         };
+    }
+
+    private static bool Retryable(int status) => status is 0 or 408 or 429 or >= 500;
+
+    private async Task<(int Status, string? Error)> AttemptAsync(OutgoingWebhook webhook, bool badSignature, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, options.Target)
+        {
+            Content = new ByteArrayContent(webhook.Body) { Headers = { ContentType = Json } },
+        };
+        foreach (var (name, value) in signer.Sign(webhook.Id, webhook.Body, DateTimeOffset.UtcNow, badSignature))
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Timeout);
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            return ((int)response.StatusCode, null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return (0, ex is OperationCanceledException ? "timeout" : ex.Message);
+        }
     }
 
     private void AddWithExtras(List<PlannedSend> plan, List<(int ReleaseAt, PlannedSend Send)> held, OutgoingWebhook webhook, int index, Random random, bool outOfOrder)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sync.Benchmarks;
+using Sync.Testing;
 
 // Sync's benchmark harness (docs/benchmarks.md): baselines and figures measured in one run, each figure a ratio
 // against a baseline of the same run. `--quick` (under 3 minutes), `--smoke` (about a minute: checks the harness works,
@@ -195,18 +196,16 @@ static string Verdict(bool balanced) => balanced ? "balanced" : "NOT balanced, r
 
 static string FindHost(string project)
 {
-    // tests/Sync.Benchmarks/bin/<Configuration>/net10.0 → the repository root, then the host built the same way.
-    var here = new DirectoryInfo(AppContext.BaseDirectory);
-    var configuration = here.Parent!.Name;
-    var root = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-    var dll = Path.Combine(root, "src", project, "bin", configuration, "net10.0", project + ".dll");
-    if (!File.Exists(dll))
+    try
     {
-        Console.Error.WriteLine($"[bench] error: {project} is not built ({dll}); run: dotnet build Sync.sln -c {configuration}");
-        Environment.Exit(1);
+        return HostProcess.FindBuilt(project);
     }
-
-    return dll;
+    catch (FileNotFoundException ex)
+    {
+        Console.Error.WriteLine($"[bench] error: {ex.Message}");
+        Environment.Exit(1);
+        throw;
+    }
 }
 
 internal sealed record Row(string Id, string Figure, string Settings, string Measured, double Value, string Goal);

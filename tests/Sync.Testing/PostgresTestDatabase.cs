@@ -21,9 +21,12 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
     public string ConnectionString { get; }
 
     /// <summary>Creates a fresh database, or stops the test through <see cref="ServiceGate"/> when the server is unreachable.</summary>
-    public static async Task<PostgresTestDatabase> CreateAsync(string prefix = "sync_test")
+    /// <param name="prefix">The start of the database's name.</param>
+    /// <param name="server">A connection string to the server; <see cref="TestSettings.Postgres"/> when null.</param>
+    public static async Task<PostgresTestDatabase> CreateAsync(string prefix = "sync_test", string? server = null)
     {
-        var admin = new NpgsqlConnectionStringBuilder(TestSettings.Postgres) { Timeout = 5, Pooling = false };
+        server ??= TestSettings.Postgres;
+        var admin = new NpgsqlConnectionStringBuilder(server) { Timeout = 5, Pooling = false };
         var name = $"{prefix}_{Guid.NewGuid():N}";
         try
         {
@@ -37,7 +40,7 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
             ServiceGate.Unavailable($"PostgreSQL at {admin.Host}:{admin.Port}", ex.Message);
         }
 
-        var own = new NpgsqlConnectionStringBuilder(TestSettings.Postgres) { Database = name };
+        var own = new NpgsqlConnectionStringBuilder(server) { Database = name };
         return new PostgresTestDatabase(admin.ConnectionString, name, own.ConnectionString);
     }
 

@@ -16,6 +16,25 @@ public static class TestSettings
     public static string Postgres =>
         Read("SYNC_TEST_POSTGRES", "Host=127.0.0.1;Port=5432;Username=sync;Password=sync;Database=sync");
 
+    /// <summary>
+    /// AMQP URI of the RabbitMQ node the chaos suite may stop and start (<c>SYNC_TEST_CHAOS_RABBITMQ</c>), apart from the
+    /// one every other suite shares: <c>infra/services.sh up</c> runs it as <see cref="ChaosRabbitMqNode"/> on port 5673.
+    /// </summary>
+    public static Uri ChaosRabbitMq => new(Read("SYNC_TEST_CHAOS_RABBITMQ", "amqp://guest:guest@localhost:5673/"));
+
+    /// <summary>The Erlang node name of the chaos broker, for <c>rabbitmqctl -n</c> (<c>SYNC_TEST_CHAOS_RABBITMQ_NODE</c>).</summary>
+    public static string ChaosRabbitMqNode => Read("SYNC_TEST_CHAOS_RABBITMQ_NODE", "sync-chaos@localhost");
+
+    /// <summary>
+    /// PostgreSQL connection string of the cluster the chaos suite may stop and start (<c>SYNC_TEST_CHAOS_POSTGRES</c>):
+    /// <c>infra/services.sh up</c> creates it as cluster <see cref="ChaosPostgresCluster"/> on port 5433.
+    /// </summary>
+    public static string ChaosPostgres =>
+        Read("SYNC_TEST_CHAOS_POSTGRES", "Host=127.0.0.1;Port=5433;Username=sync;Password=sync;Database=sync");
+
+    /// <summary>The chaos cluster as <c>pg_ctlcluster</c> names it, version and name (<c>SYNC_TEST_CHAOS_POSTGRES_CLUSTER</c>).</summary>
+    public static string ChaosPostgresCluster => Read("SYNC_TEST_CHAOS_POSTGRES_CLUSTER", "15 chaos");
+
     /// <summary>SQL Server connection string (<c>SYNC_TEST_SQLSERVER</c>), or null where none is configured.</summary>
     public static string? SqlServer => Environment.GetEnvironmentVariable("SYNC_TEST_SQLSERVER") is { Length: > 0 } v ? v : null;
 

@@ -31,8 +31,12 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public ConcurrentQueue<Received> Received { get; } = new();
 
-    public static async Task<WebhookReceiver> StartAsync(string? ed25519PublicSpki = null, string? secret = null)
+    /// <param name="ed25519PublicSpki">Verify Ed25519 signatures with this key.</param>
+    /// <param name="secret">Verify Standard Webhooks signatures with this secret.</param>
+    /// <param name="firstAnswers">Statuses answered to the first arrivals, in order, whatever their signature (e.g. 503, 429).</param>
+    public static async Task<WebhookReceiver> StartAsync(string? ed25519PublicSpki = null, string? secret = null, IReadOnlyList<int>? firstAnswers = null)
     {
+        var answers = new ConcurrentQueue<int>(firstAnswers ?? []);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
@@ -49,7 +53,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             receiver!.Received.Enqueue(new Received(
                 context.Request.Headers["webhook-id"].ToString(), Encoding.UTF8.GetString(body), valid,
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
-            return valid ? Results.Ok() : Results.Unauthorized();
+            return answers.TryDequeue(out var forced) ? Results.StatusCode(forced) : valid ? Results.Ok() : Results.Unauthorized();
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

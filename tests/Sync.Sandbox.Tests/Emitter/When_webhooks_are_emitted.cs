@@ -43,6 +43,41 @@ public sealed class When_webhooks_are_emitted
     }
 
     [Test]
+    public async Task Should_retry_a_send_answered_5xx_or_429_with_the_same_webhook_id_until_it_is_answered_2xx()
+    {
+        var secret = StandardWebhookSigner.GenerateSecret();
+        await using var receiver = await WebhookReceiver.StartAsync(secret: secret, firstAnswers: [503, 429]);
+        using var http = new HttpClient();
+        var events = Workload(1);
+
+        var report = await new WebhookEmitter(http, new StandardWebhookSigner(secret),
+                new EmitterOptions { Target = receiver.Address, MaxAttempts = 5, RetryDelay = TimeSpan.FromMilliseconds(10) })
+            .SendAsync([.. events.Select(e => e.ToOutgoing())]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Entries.Single().Attempts, Is.EqualTo(new[] { 503, 429, 200 }));
+            Assert.That(report.Entries.Single().Status, Is.EqualTo(200));
+            Assert.That(receiver.Received.Select(r => r.WebhookId), Is.EqualTo(Enumerable.Repeat(events[0].Id, 3)));
+            Assert.That(receiver.Received.Select(r => r.Valid), Is.All.True);
+        });
+    }
+
+    [Test]
+    public async Task Should_not_retry_a_send_refused_with_another_4xx()
+    {
+        var secret = StandardWebhookSigner.GenerateSecret();
+        await using var receiver = await WebhookReceiver.StartAsync(secret: secret);
+        using var http = new HttpClient();
+
+        var report = await new WebhookEmitter(http, new StandardWebhookSigner(StandardWebhookSigner.GenerateSecret()),
+                new EmitterOptions { Target = receiver.Address, MaxAttempts = 5, RetryDelay = TimeSpan.FromMilliseconds(10) })
+            .SendAsync([.. Workload(1).Select(e => e.ToOutgoing())]);
+
+        Assert.That(report.Entries.Single().Attempts, Is.EqualTo(new[] { 401 }));
+    }
+
+    [Test]
     public async Task Should_write_one_ledger_line_per_send()
     {
         var secret = StandardWebhookSigner.GenerateSecret();
