@@ -24,14 +24,14 @@ internal static class WorkerThroughput
     /// <summary>P3 and P8.</summary>
     public static async Task<Result> RunAsync(int events, int locations, string workerDll, Progress progress)
     {
-        var settings = $"quorum queues, {events:N0} upserts over {locations} locations (rate over the last {events - (events / 5):N0}, after a warm-up), sandbox limit off and latency 0, worker limit off, worker defaults";
+        var settings = $"quorum queues, {events:N0} upserts over {locations} locations (rate over the last {events - (events / 5):N0}, after a warm-up), sandbox limit off and latency 0, worker limit off, worker defaults, PostgreSQL on loopback without TLS";
         return await DrainAsync(events, locations, workers: 1, latencyMs: 0, fromAllReady: false, workerDll, settings, progress);
     }
 
     /// <summary>P6: the same backlog drained by 1, 2, …, <paramref name="maxWorkers"/> workers.</summary>
     public static async Task<ScaleOutResult> ScaleOutAsync(int events, int locations, int maxWorkers, string workerDll, Progress progress)
     {
-        var settings = $"{events:N0} upserts pre-queued over {locations} locations per run, sandbox latency 50 ms, sandbox and worker limits off, worker defaults (16 concurrent webhooks each), fresh vhost+database per run, timed from every worker ready";
+        var settings = $"{events:N0} upserts pre-queued over {locations} locations per run, sandbox latency 50 ms, sandbox and worker limits off, worker defaults (16 concurrent webhooks each), fresh vhost+database per run, PostgreSQL on loopback without TLS, timed from every worker ready";
         var results = new List<Result>();
         for (var n = 1; n <= maxWorkers; n++)
         {
