@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using System.Diagnostics;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -45,7 +46,15 @@ internal static class Baselines
 
         await using var publishChannel = await connection.CreateChannelAsync(new CreateChannelOptions(
             publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
-            outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(window)));
+            // A plain cap of `window` outstanding confirms. Not RabbitMQ.Client's ThrottlingRateLimiter: once more than
+            // half its permits are out it delays each publish by up to a second, and a baseline that starts while the
+            // broker is slow to confirm then stays near `window` messages a second (seen: 145 msg/s against 7,500).
+            outstandingPublisherConfirmationsRateLimiter: new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+            {
+                PermitLimit = window,
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            })));
         var body = new byte[bodySize];
         Random.Shared.NextBytes(body);
         var properties = new BasicProperties { Persistent = true };
