@@ -182,7 +182,9 @@ public sealed partial class ChangeContactTagsConsumer(
                     LogCall(call.Operation, string.Join(',', call.Tags), string.Join(',', chunk));
                     foreach (var outcome in result.Outcomes.Where(o => !o.Succeeded))
                     {
-                        var failure = ContactFailure(outcome, call);
+                        var retried = call.Tags.Any(tag => latest.TryGetValue((outcome.ContactId, tag), out var last)
+                                                           && RedeliveryForwarder.TransientRedeliveriesOf(last.Item.Context) > 0);
+                        var failure = ContactFailure(outcome, call, retried);
                         foreach (var tag in call.Tags)
                         {
                             failures[(outcome.ContactId, call.Operation, tag)] = failure;
@@ -346,13 +348,16 @@ public sealed partial class ChangeContactTagsConsumer(
     private static IEnumerable<ContactKey> KeysOf(ContactReference contact) =>
         MatchKeys.Of(contact.Email, contact.Phone, contact.ExternalId);
 
-    // A contact the API refused inside a bulk call: a contact that is gone or belongs elsewhere will not get better.
-    private static SyncFailureException ContactFailure(BulkTagOutcome outcome, BulkCall call)
+    // A contact the API refused inside a bulk call. One that belongs elsewhere, or a tag it calls invalid, will not get
+    // better. One it does not find may have been deleted a moment ago by an event whose deletion cannot commit before
+    // this batch does (it removes the tag records this batch holds): tried once more after a transient wait, the command
+    // reads the deletion first and is skipped as stale; not found again, the contact is gone without any event.
+    private static SyncFailureException ContactFailure(BulkTagOutcome outcome, BulkCall call, bool retried)
     {
         var message = outcome.Message ?? "the bulk call failed for this contact";
-        var permanent = message.Contains("not found", StringComparison.OrdinalIgnoreCase)
-                        || message.Contains("location", StringComparison.OrdinalIgnoreCase)
-                        || message.Contains("invalid", StringComparison.OrdinalIgnoreCase);
+        var permanent = message.Contains("location", StringComparison.OrdinalIgnoreCase)
+                        || message.Contains("invalid", StringComparison.OrdinalIgnoreCase)
+                        || (retried && message.Contains("not found", StringComparison.OrdinalIgnoreCase));
         return new SyncFailureException(permanent ? FailureKind.Permanent : FailureKind.Transient,
             $"Bulk tag {call.Operation.ToString().ToLowerInvariant()} [{string.Join(',', call.Tags)}] failed for contact {outcome.ContactId}: {message}");
     }

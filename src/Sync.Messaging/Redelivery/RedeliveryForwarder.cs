@@ -346,6 +346,13 @@ public sealed partial class RedeliveryForwarder
 
     // A counter counts only under the dead-lettering it was counted after: a message dead-lettered since then (replayed,
     // or shovelled back from its error queue) starts a fresh schedule.
+    /// <summary>How many delayed redeliveries for transient failures this delivery has had (0 on its first schedule).</summary>
+    public static int TransientRedeliveriesOf(ConsumeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Count(context, TransientRedeliveriesHeader);
+    }
+
     private static int Count(ConsumeContext context, string header) =>
         context.Headers.Get<string>(SyncHeaders.ScheduleEpoch) is { } epoch && epoch != EpochOf(context)
             ? 0
