@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sync.Components.Consumers;
@@ -32,7 +29,7 @@ public sealed class When_a_tag_change_whose_call_failed_is_followed_by_an_older_
             new Dictionary<string, string?> { ["Sync:Worker:TagBatchTimeLimit"] = "00:00:01" });
         await using var queues = await BrokerQueues.OpenAsync(harness.VirtualHost);
         var token = await harness.InstallPrivateAsync(Location);
-        var contact = await CreateContactAsync(harness, token);
+        var contact = await harness.CreateContactAtApiAsync(token, Location, "failedguard@example.com");
         var inbox = harness.Services.GetRequiredService<IInboxStore>();
         var bus = harness.Services.GetRequiredService<IBus>();
         var t1 = new DateTimeOffset(2026, 6, 1, 0, 0, 1, TimeSpan.Zero);
@@ -72,7 +69,7 @@ public sealed class When_a_tag_change_whose_call_failed_is_followed_by_an_older_
             new Dictionary<string, string?> { ["Sync:Worker:TagBatchTimeLimit"] = "00:00:03" });
         await using var queues = await BrokerQueues.OpenAsync(harness.VirtualHost);
         var token = await harness.InstallPrivateAsync(BatchLocation);
-        var contact = await CreateContactAsync(harness, token, BatchLocation);
+        var contact = await harness.CreateContactAtApiAsync(token, BatchLocation, "failedguard@example.com");
         var bus = harness.Services.GetRequiredService<IBus>();
         var t1 = new DateTimeOffset(2026, 6, 1, 0, 0, 1, TimeSpan.Zero);
 
@@ -105,14 +102,4 @@ public sealed class When_a_tag_change_whose_call_failed_is_followed_by_an_older_
         Guid.TryParse(message.Properties.MessageId, out var id) && id == IdOf(eventId);
 
     private static Guid IdOf(string eventId) => DeterministicId.Create(DeterministicId.WebhookNamespace, eventId);
-
-    private static async Task<string> CreateContactAsync(WorkerHarness harness, string token, string location = Location)
-    {
-        using var http = new HttpClient { BaseAddress = harness.Sandbox.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        http.DefaultRequestHeaders.Add("Version", "2021-07-28");
-        using var response = await http.PostAsJsonAsync("contacts/upsert", new { locationId = location, email = "failedguard@example.com" });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("contact").GetProperty("id").GetString()!;
-    }
 }

@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sync.Components.Consumers;
@@ -29,7 +26,11 @@ public sealed class When_one_bulk_call_of_a_tag_batch_fails_for_a_contact
             new Dictionary<string, string?> { ["Sync:Worker:TagBatchTimeLimit"] = "00:00:03" });
         await using var queues = await BrokerQueues.OpenAsync(harness.VirtualHost);
         var token = await harness.InstallPrivateAsync(Location);
-        var contacts = await CreateContactsAsync(harness, token, 3);
+        List<string> contacts = [];
+        for (var i = 0; i < 3; i++)
+        {
+            contacts.Add(await harness.CreateContactAtApiAsync(token, Location, $"onecall{i}@example.com"));
+        }
 
         // c0 +accepted, c1 +accepted, c1 +rejected, c2 +rejected: per tag the calls are "accepted" [c0, c1] and
         // "rejected" [c1, c2] (two calls, where one per tag set would take three), so c1 is in both.
@@ -71,20 +72,4 @@ public sealed class When_one_bulk_call_of_a_tag_batch_fails_for_a_contact
     }
 
     private static Guid IdOf(string eventId) => DeterministicId.Create(DeterministicId.WebhookNamespace, eventId);
-
-    private static async Task<List<string>> CreateContactsAsync(WorkerHarness harness, string token, int count)
-    {
-        var contacts = new List<string>();
-        using var http = new HttpClient { BaseAddress = harness.Sandbox.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        http.DefaultRequestHeaders.Add("Version", "2021-07-28");
-        for (var i = 0; i < count; i++)
-        {
-            using var response = await http.PostAsJsonAsync("contacts/upsert", new { locationId = Location, email = $"onecall{i}@example.com" });
-            response.EnsureSuccessStatusCode();
-            contacts.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("contact").GetProperty("id").GetString()!);
-        }
-
-        return contacts;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sync.Components.Consumers;
@@ -36,10 +35,8 @@ public sealed class When_a_tag_change_meets_a_contact_deleted_a_moment_ago
         var contactId = (await ContactIdAsync(index))!;
 
         // The CRM loses the contact (the deletion's API call), Sync has not recorded the deletion yet.
-        using (var http = new HttpClient { BaseAddress = harness.Sandbox.BaseAddress })
+        using (var http = harness.ApiClient(token))
         {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            http.DefaultRequestHeaders.Add("Version", "2021-07-28");
             using var deleted = await http.DeleteAsync($"contacts/{contactId}");
             deleted.EnsureSuccessStatusCode();
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -125,6 +126,24 @@ internal sealed class WorkerHarness : IAsyncDisposable
             new Installation(locationId, null, AuthMode.PrivateIntegration, InstallationStatus.Active, grant.Token, null, null, DateTimeOffset.UtcNow),
             CancellationToken.None);
         return grant.Token;
+    }
+
+    /// <summary>The sandbox's API as someone in the CRM calls it with <paramref name="token"/>, behind Sync's back.</summary>
+    public HttpClient ApiClient(string token)
+    {
+        var http = new HttpClient { BaseAddress = Sandbox.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        http.DefaultRequestHeaders.Add("Version", "2021-07-28");
+        return http;
+    }
+
+    /// <summary>Creates a contact with <paramref name="email"/> straight at the sandbox (<see cref="ApiClient"/>); returns its id.</summary>
+    public async Task<string> CreateContactAtApiAsync(string token, string locationId, string email)
+    {
+        using var http = ApiClient(token);
+        using var response = await http.PostAsJsonAsync("contacts/upsert", new { locationId, email });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("contact").GetProperty("id").GetString()!;
     }
 
     /// <summary>
