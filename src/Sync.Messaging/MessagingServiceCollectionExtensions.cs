@@ -72,7 +72,9 @@ public static class MessagingServiceCollectionExtensions
         services.TryAddSingleton<IConfirmedPublisher, ConfirmedPublisher>();
         services.TryAddSingleton<PublisherCircuit>();
         services.TryAddSingleton<WebhookLanes>();
+        services.TryAddSingleton<OutboxSpillWriter>();
         services.TryAddSingleton<WebhookHandoff>();
+        services.AddHostedService<BrokerConnectionWatcher>();
         return services;
     }
 

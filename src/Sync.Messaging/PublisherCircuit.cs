@@ -18,6 +18,7 @@ public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, 
     private DateTimeOffset _nextProbeAt;
     private TimeSpan _interval;
     private long _spilledWhileOpen;
+    private CancellationTokenSource _opened = new();
 
     /// <summary>Whether publishes are being skipped now.</summary>
     public bool IsOpen
@@ -27,6 +28,22 @@ public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, 
             lock (_lock)
             {
                 return _open;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cancelled when the circuit opens: a publish that was already under way then gives up at once and its message
+    /// goes to the outbox, instead of waiting out the publish timeout for a broker known to be gone. A token read
+    /// while the circuit is open is already cancelled; one read after it closes belongs to the next opening.
+    /// </summary>
+    public CancellationToken OpenedToken
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _opened.Token;
             }
         }
     }
@@ -83,6 +100,7 @@ public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, 
             }
 
             _open = false;
+            _opened = new CancellationTokenSource();
             var skipped = _spilledWhileOpen;
             _spilledWhileOpen = 0;
             LogClosed(logger, skipped);
@@ -96,28 +114,66 @@ public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, 
     /// </summary>
     public TimeSpan? Failed(bool probe, string reason)
     {
+        CancellationTokenSource? opened = null;
+        try
+        {
+            lock (_lock)
+            {
+                var next = Fail(probe, reason);
+                if (next is not null)
+                {
+                    opened = _opened;
+                }
+
+                return next;
+            }
+        }
+        finally
+        {
+            // Outside the lock: the publishes under way give up (their callbacks may read the circuit).
+            opened?.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// The broker's connection is gone or blocked (<paramref name="reason"/> says how), as seen by a watcher of the
+    /// broker rather than by a publish: opens the circuit as a failed publish would, and the publishes under way give up.
+    /// </summary>
+    public void BrokerLost(string reason) => Failed(probe: false, reason);
+
+    /// <summary>The broker is back (a watcher's connection recovered): the next caller probes at once, not at its scheduled time.</summary>
+    public void ProbeNow()
+    {
         lock (_lock)
         {
-            var settings = options.Value;
-            if (probe)
-            {
-                _probing = false;
-                _interval = TimeSpan.FromTicks(Math.Min(_interval.Ticks * 2, settings.PublishProbeMaxInterval.Ticks));
-                _nextProbeAt = time.GetUtcNow() + _interval;
-                return null;
-            }
-
             if (_open)
             {
-                return null;
+                _nextProbeAt = time.GetUtcNow();
             }
-
-            _open = true;
-            _interval = settings.PublishProbeInterval;
-            _nextProbeAt = time.GetUtcNow() + _interval;
-            LogOpened(logger, reason, _interval.TotalMilliseconds);
-            return _interval;
         }
+    }
+
+    private TimeSpan? Fail(bool probe, string reason)
+    {
+        var settings = options.Value;
+        if (probe)
+        {
+            _probing = false;
+            _interval = TimeSpan.FromTicks(Math.Min(_interval.Ticks * 2, settings.PublishProbeMaxInterval.Ticks));
+            _nextProbeAt = time.GetUtcNow() + _interval;
+            return null;
+        }
+
+        if (_open)
+        {
+            return null;
+        }
+
+        _open = true;
+        _interval = settings.PublishProbeInterval;
+        _nextProbeAt = time.GetUtcNow() + _interval;
+        LogOpened(logger, reason, _interval.TotalMilliseconds);
+        return _interval;
     }
 
     /// <summary>A probe ended without an answer (the request was cancelled): the next caller may probe.</summary>

@@ -5,7 +5,6 @@ using Sync.Core;
 using Sync.Messaging.Internal;
 using Sync.Messaging.Lanes;
 using Sync.Messaging.Outbox;
-using Sync.Storage;
 
 namespace Sync.Messaging;
 
@@ -23,7 +22,7 @@ public sealed partial class WebhookHandoff
     private readonly IConfirmedPublisher _publisher;
     private readonly WebhookLanes _lanes;
     private readonly PublisherCircuit _circuit;
-    private readonly IOutboxStore _outbox;
+    private readonly OutboxSpillWriter _spill;
     private readonly IOptions<OutboxOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookHandoff> _logger;
@@ -33,7 +32,7 @@ public sealed partial class WebhookHandoff
         IConfirmedPublisher publisher,
         WebhookLanes lanes,
         PublisherCircuit circuit,
-        IOutboxStore outbox,
+        OutboxSpillWriter spill,
         IOptions<OutboxOptions> options,
         TimeProvider time,
         ILogger<WebhookHandoff> logger)
@@ -41,7 +40,7 @@ public sealed partial class WebhookHandoff
         _publisher = publisher;
         _lanes = lanes;
         _circuit = circuit;
-        _outbox = outbox;
+        _spill = spill;
         _options = options;
         _time = time;
         _logger = logger;
@@ -58,15 +57,20 @@ public sealed partial class WebhookHandoff
         if (_circuit.TryEnter(out var probe))
         {
             var answered = false;
+            // A publish under way gives up as soon as the circuit opens (another publish failed, or the broker's
+            // connection was seen to drop): its webhook goes to the outbox now, not after the publish timeout. The probe
+            // publishes while the circuit is open, so only the request's own token bounds it.
+            using var giveUp = probe ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _circuit.OpenedToken);
+            var publishToken = giveUp?.Token ?? cancellationToken;
             try
             {
                 if (lane == WebhookLane.Work)
                 {
-                    await _publisher.PublishAsync(message, messageId, cancellationToken);
+                    await _publisher.PublishAsync(message, messageId, publishToken);
                 }
                 else
                 {
-                    await _publisher.PublishAsync(message, typeof(WebhookReceived), WebhookLanes.BacklogDestination, messageId, NoHeaders, cancellationToken);
+                    await _publisher.PublishAsync(message, typeof(WebhookReceived), WebhookLanes.BacklogDestination, messageId, NoHeaders, publishToken);
                 }
 
                 answered = true;
@@ -78,6 +82,13 @@ public sealed partial class WebhookHandoff
                 answered = true;
                 LogPublishFailed(_logger, message.Source, message.EventId, messageId, ex.Message, ex.InnerException?.GetType().Name);
                 _circuit.Failed(probe, $"{message.Source} event {message.EventId}: {ex.Message}");
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The circuit opened while this publish waited for its confirm (it may still land: the outbox copy
+                // carries the same message id, and the consumer's inbox drops the second).
+                answered = true;
+                LogPublishAbandoned(_logger, message.Source, message.EventId, messageId);
             }
             finally
             {
@@ -95,7 +106,7 @@ public sealed partial class WebhookHandoff
         try
         {
             var row = OutboxSerializer.ForSend(message, WebhookLanes.DestinationOf(lane), messageId, _time.GetUtcNow());
-            enqueue = _outbox.EnqueueAsync(row, bound.Token);
+            enqueue = _spill.WriteAsync(row, bound.Token);
             await enqueue.WaitAsync(timeout, cancellationToken);
             return HandoffOutcome.Stored;
         }
@@ -115,6 +126,10 @@ public sealed partial class WebhookHandoff
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug,
         Message = "Publish of {Source} event {EventId} (message {MessageId}) failed, spilling to the outbox: {Reason} ({Cause})")]
     private static partial void LogPublishFailed(ILogger logger, string source, string eventId, Guid messageId, string reason, string? cause);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Debug,
+        Message = "Publish of {Source} event {EventId} (message {MessageId}) abandoned: the broker is known to be down; spilling to the outbox")]
+    private static partial void LogPublishAbandoned(ILogger logger, string source, string eventId, Guid messageId);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error,
         Message = "Neither the broker nor the outbox took {Source} event {EventId} (message {MessageId}): {Cause}; the sender is asked to retry")]

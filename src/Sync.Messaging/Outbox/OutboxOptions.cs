@@ -38,6 +38,18 @@ public sealed class OutboxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Sync:Outbox:EnqueueTimeout must be between {1} and {2}.")]
     public TimeSpan EnqueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Most spilled webhooks written to the outbox in one transaction (default 256). While the broker is down every
+    /// webhook goes to the outbox; the ones that arrive together are written together (a group commit), one statement
+    /// and one commit for all of them, instead of a transaction each.
+    /// </summary>
+    [Range(1, 5_000, ErrorMessage = "Sync:Outbox:SpillBatchSize must be between {1} and {2}.")]
+    public int SpillBatchSize { get; set; } = 256;
+
+    /// <summary>How many group commits of spilled webhooks may be under way at once (default 4).</summary>
+    [Range(1, 64, ErrorMessage = "Sync:Outbox:SpillWriters must be between {1} and {2}.")]
+    public int SpillWriters { get; set; } = 4;
+
     /// <summary>How long sent rows are kept before the relay purges them (default 1 day).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Sync:Outbox:SentRetention must be between {1} and {2}.")]
     public TimeSpan SentRetention { get; set; } = TimeSpan.FromDays(1);

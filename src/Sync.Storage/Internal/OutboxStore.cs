@@ -21,6 +21,13 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
         }
 
         var now = time.GetUtcNow();
+        if (messages.Count > 1)
+        {
+            // One statement for all of them: a group commit of many rows is one round trip.
+            await unitOfWork.Connection.ExecuteAsync(database.Command(sql.EnqueueMany, ManyRows(messages, now), unitOfWork, cancellationToken));
+            return;
+        }
+
         var rows = messages.Select(m => new
         {
             m.MessageId,
@@ -119,8 +126,11 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
     /// <summary>How a list of ids travels as one parameter.</summary>
     protected abstract object IdList(IReadOnlyCollection<long> ids);
 
+    /// <summary>The parameters of <see cref="Statements.EnqueueMany"/>: <c>@CreatedAt</c> and the rows, in order.</summary>
+    protected abstract object ManyRows(IReadOnlyCollection<OutboxMessage> messages, DateTimeOffset createdAt);
+
     internal sealed record Statements(
-        string Enqueue, string Claim, string MarkSent, string Release, string PurgeSentBatch, string DeletePendingForLocation, string Backlog);
+        string Enqueue, string EnqueueMany, string Claim, string MarkSent, string Release, string PurgeSentBatch, string DeletePendingForLocation, string Backlog);
 
     private sealed class BacklogRow
     {
@@ -151,6 +161,7 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
 
 internal sealed class SqlServerOutboxStore(StorageDatabase database, TimeProvider time) : OutboxStore(database, time, new(
     SqlServerStatements.OutboxEnqueue,
+    SqlServerStatements.OutboxEnqueueMany,
     SqlServerStatements.OutboxClaim,
     SqlServerStatements.OutboxMarkSent,
     SqlServerStatements.OutboxRelease,
@@ -159,10 +170,27 @@ internal sealed class SqlServerOutboxStore(StorageDatabase database, TimeProvide
     SqlServerStatements.OutboxBacklog))
 {
     protected override object IdList(IReadOnlyCollection<long> ids) => JsonSerializer.Serialize(ids);
+
+    protected override object ManyRows(IReadOnlyCollection<OutboxMessage> messages, DateTimeOffset createdAt) => new
+    {
+        CreatedAt = createdAt,
+        Rows = JsonSerializer.Serialize(messages.Select((m, i) => new
+        {
+            Ordinal = i,
+            m.MessageId,
+            m.MessageType,
+            m.Destination,
+            m.Body,
+            Headers = DbValues.HeadersToJson(m.Headers),
+            AvailableAt = DbValues.Utc(m.AvailableAt),
+            m.LocationId,
+        })),
+    };
 }
 
 internal sealed class PostgreSqlOutboxStore(StorageDatabase database, TimeProvider time) : OutboxStore(database, time, new(
     PostgreSqlStatements.OutboxEnqueue,
+    PostgreSqlStatements.OutboxEnqueueMany,
     PostgreSqlStatements.OutboxClaim,
     PostgreSqlStatements.OutboxMarkSent,
     PostgreSqlStatements.OutboxRelease,
@@ -171,4 +199,16 @@ internal sealed class PostgreSqlOutboxStore(StorageDatabase database, TimeProvid
     PostgreSqlStatements.OutboxBacklog))
 {
     protected override object IdList(IReadOnlyCollection<long> ids) => ids.ToArray();
+
+    protected override object ManyRows(IReadOnlyCollection<OutboxMessage> messages, DateTimeOffset createdAt) => new
+    {
+        CreatedAt = createdAt,
+        MessageIds = messages.Select(m => m.MessageId).ToArray(),
+        MessageTypes = messages.Select(m => m.MessageType).ToArray(),
+        Destinations = messages.Select(m => m.Destination).ToArray(),
+        Bodies = messages.Select(m => m.Body).ToArray(),
+        Headers = messages.Select(m => DbValues.HeadersToJson(m.Headers)).ToArray(),
+        AvailableAts = messages.Select(m => DbValues.Utc(m.AvailableAt)).ToArray(),
+        LocationIds = messages.Select(m => m.LocationId).ToArray(),
+    };
 }

@@ -8,15 +8,15 @@ using Sync.Testing;
 namespace Sync.Ingress.Tests.Ingress;
 
 /// <summary>
-/// RabbitMQ cut (through a proxy) and webhooks arriving one after another: the first pays the publish timeout and
-/// opens the publisher's circuit; the rest go straight to the outbox. Once the broker is back a probe publish
-/// succeeds and handoffs publish again.
+/// RabbitMQ cut (through a proxy, every connection reset) and webhooks arriving one after another: the broker watcher
+/// sees its connection drop and opens the publisher's circuit, so no webhook waits out the publish timeout; every one
+/// goes to the outbox. Once the broker is back a probe publish succeeds and handoffs publish again.
 /// </summary>
 [TestFixture]
 public sealed class When_the_broker_is_known_to_be_down : IngressFixture
 {
     private const int Webhooks = 12;
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 #pragma warning disable NUnit1032 // made in Configure (run from the base's OneTimeSetUp), disposed in Close_proxy
     private TcpProxy _broker = null!;
 #pragma warning restore NUnit1032
@@ -64,8 +64,8 @@ public sealed class When_the_broker_is_known_to_be_down : IngressFixture
 
     [Test]
     [Order(2)]
-    public void Should_wait_for_the_broker_only_until_it_is_known_to_be_down() =>
-        Assert.That(_answers.Count(a => a.Took >= PublishTimeout * 0.9), Is.EqualTo(1),
+    public void Should_not_wait_for_a_broker_known_to_be_down() =>
+        Assert.That(_answers.Count(a => a.Took >= PublishTimeout * 0.5), Is.Zero,
             string.Join(", ", _answers.Select(a => $"{a.Took.TotalMilliseconds:F0} ms")));
 
     [Test]

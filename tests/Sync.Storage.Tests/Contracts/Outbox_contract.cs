@@ -165,6 +165,54 @@ public abstract class Outbox_contract : StorageFixture
     }
 
     [Test]
+    public async Task Should_keep_every_field_and_the_order_of_many_rows_enqueued_at_once()
+    {
+        var start = Clock.GetUtcNow();
+        var messages = Enumerable.Range(0, 40).Select(i => Message(
+                availableAt: start.AddSeconds(-i % 3),
+                headers: i % 2 == 0 ? new Dictionary<string, string> { ["x-lane"] = $"lane-{i}" } : null)
+            with { Body = $$"""{"n":{{i}},"text":"é \" ' ✓"}""", Destination = $"queue-{i % 4}", LocationId = i % 5 == 0 ? null : $"loc-{i % 7}" })
+            .ToList();
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            await Outbox.EnqueueAsync(unitOfWork, messages, None);
+            await unitOfWork.CommitAsync(None);
+        }
+
+        var rows = await QueryRawAsync<(long Id, Guid MessageId, string Destination, string Body, string? LocationId)>(
+            "SELECT id AS Id, message_id AS MessageId, destination AS Destination, body AS Body, location_id AS LocationId FROM sync.outbox ORDER BY id");
+        var claimed = await Outbox.ClaimAsync("relay-a", 100, Lease, None);
+        var byId = claimed.ToDictionary(c => c.MessageId);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rows.Select(r => r.MessageId), Is.EqualTo(messages.Select(m => m.MessageId)), "ids ascend in the order given");
+            Assert.That(rows.Select(r => r.Destination), Is.EqualTo(messages.Select(m => m.Destination)));
+            Assert.That(rows.Select(r => r.Body), Is.EqualTo(messages.Select(m => m.Body)));
+            Assert.That(rows.Select(r => r.LocationId), Is.EqualTo(messages.Select(m => m.LocationId)));
+            Assert.That(claimed, Has.Count.EqualTo(messages.Count), "every row is due: available_at kept");
+            Assert.That(messages.Select(m => byId[m.MessageId].Headers.Count), Is.EqualTo(messages.Select(m => m.Headers.Count)));
+            Assert.That(byId[messages[2].MessageId].Headers["x-lane"], Is.EqualTo("lane-2"));
+            Assert.That(claimed.Select(c => c.MessageType).Distinct(), Is.EqualTo(new[] { "Sync.Contracts.WebhookReceived" }));
+        }
+    }
+
+    [Test]
+    public async Task Should_not_claim_a_row_enqueued_at_once_with_others_before_it_is_available()
+    {
+        var start = Clock.GetUtcNow();
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            await Outbox.EnqueueAsync(unitOfWork, [Message(availableAt: start), Message(availableAt: start.AddSeconds(30)), Message(availableAt: start)], None);
+            await unitOfWork.CommitAsync(None);
+        }
+
+        var early = await Outbox.ClaimAsync("relay-a", 10, Lease, None);
+
+        Assert.That(early, Has.Count.EqualTo(2));
+    }
+
+    [Test]
     public async Task Should_not_keep_messages_enqueued_in_a_unit_of_work_that_rolls_back()
     {
         await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))

@@ -42,6 +42,57 @@ public sealed class PublisherCircuitTests
     }
 
     [Test]
+    public void Should_cancel_the_publishes_under_way_when_it_opens_and_not_those_after_it_closes()
+    {
+        var underWay = _circuit.OpenedToken;
+        var beforeOpening = underWay.IsCancellationRequested;
+        _circuit.BrokerLost("connection reset");
+        var whileOpen = _circuit.OpenedToken;
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _circuit.TryEnter(out var probe);
+        _circuit.Succeeded(probe);
+        var afterClosing = _circuit.OpenedToken;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(beforeOpening, Is.False);
+            Assert.That(underWay.IsCancellationRequested, Is.True, "a publish under way gives up when the circuit opens");
+            Assert.That(_circuit.IsOpen, Is.False);
+            Assert.That(whileOpen.IsCancellationRequested, Is.True, "a token read while open is already cancelled");
+            Assert.That(afterClosing.IsCancellationRequested, Is.False, "a publish after closing waits for its confirm");
+        });
+    }
+
+    [Test]
+    public void Should_open_once_when_the_broker_is_lost_and_probe_at_once_when_told_it_is_back()
+    {
+        _circuit.BrokerLost("connection reset");
+        _circuit.BrokerLost("connection reset again");
+        var enteredBefore = _circuit.TryEnter(out bool _);
+        _circuit.ProbeNow();
+        var probing = _circuit.TryEnter(out var probe);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_circuit.IsOpen, Is.True);
+            Assert.That(enteredBefore, Is.False, "no publish before the probe is due");
+            Assert.That(probing && probe, Is.True, "the probe is due at once, without the interval passing");
+        });
+    }
+
+    [Test]
+    public void Should_not_make_a_probe_due_while_closed()
+    {
+        _circuit.ProbeNow();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_circuit.TryEnter(out var probe), Is.True);
+            Assert.That(probe, Is.False);
+        });
+    }
+
+    [Test]
     public void Should_double_the_wait_after_each_failed_probe_up_to_the_longest()
     {
         _circuit.TryEnter(out var first);

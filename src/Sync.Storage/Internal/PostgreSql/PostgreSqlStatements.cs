@@ -53,6 +53,18 @@ internal static partial class PostgreSqlStatements
         """;
 
     /// <summary>
+    /// Many rows in one statement (arrays of one element per row, in order), so a group commit is one round trip; the
+    /// rows get ascending ids in the order given.
+    /// </summary>
+    public const string OutboxEnqueueMany = $"""
+        INSERT INTO {Tables.Outbox} (message_id, message_type, destination, body, headers, created_at, available_at, attempts, location_id)
+        SELECT r.message_id, r.message_type, r.destination, r.body, r.headers, @CreatedAt, r.available_at, 0, r.location_id
+        FROM unnest(@MessageIds, @MessageTypes, @Destinations, @Bodies, @Headers, @AvailableAts, @LocationIds)
+             WITH ORDINALITY AS r(message_id, message_type, destination, body, headers, available_at, location_id, ordinal)
+        ORDER BY r.ordinal
+        """;
+
+    /// <summary>
     /// Leases up to <c>@BatchSize</c> due rows to <c>@RelayId</c>. Rows another relay is claiming right now are
     /// skipped (<c>SKIP LOCKED</c>); rows whose lease expired are due again. The locking CTE runs exactly once.
     /// </summary>

@@ -66,6 +66,25 @@ internal static partial class SqlServerStatements
         """;
 
     /// <summary>
+    /// Many rows in one statement (a JSON array of rows, in order), so a group commit is one round trip; identity
+    /// values follow the ORDER BY, so the rows get ascending ids in the order given.
+    /// </summary>
+    public const string OutboxEnqueueMany = $"""
+        INSERT INTO {Tables.Outbox} (message_id, message_type, destination, body, headers, created_at, available_at, attempts, location_id)
+        SELECT r.MessageId, r.MessageType, r.Destination, r.Body, r.Headers, @CreatedAt, r.AvailableAt, 0, r.LocationId
+        FROM OPENJSON(@Rows) WITH (
+            Ordinal int '$.Ordinal',
+            MessageId uniqueidentifier '$.MessageId',
+            MessageType nvarchar(400) '$.MessageType',
+            Destination nvarchar(400) '$.Destination',
+            Body nvarchar(max) '$.Body',
+            Headers nvarchar(max) '$.Headers',
+            AvailableAt datetimeoffset(7) '$.AvailableAt',
+            LocationId nvarchar(64) '$.LocationId') AS r
+        ORDER BY r.Ordinal;
+        """;
+
+    /// <summary>
     /// Leases up to <c>@BatchSize</c> due rows to <c>@RelayId</c>. <c>READPAST</c> skips rows another relay is
     /// claiming right now, <c>UPDLOCK</c> keeps two relays from reading the same free row, <c>ROWLOCK</c> keeps the
     /// locks small; rows whose lease expired are due again.
