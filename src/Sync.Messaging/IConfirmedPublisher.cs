@@ -26,6 +26,22 @@ public interface IConfirmedPublisher
         Guid messageId,
         IReadOnlyDictionary<string, string> headers,
         CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="PublishAsync(object, Type, string, Guid, IReadOnlyDictionary{string, string}, CancellationToken)"/>
+    /// for a message already serialized as the outbox stores it (<see cref="Outbox.OutboxSerializer"/>): the outbox relay
+    /// publishes a row's body as it is, without reading it back into an object first.
+    /// </summary>
+    /// <exception cref="PublishFailedException">Not confirmed: broker unreachable, slow, refusing or returning the message.</exception>
+    /// <exception cref="System.Text.Json.JsonException"><paramref name="body"/> is not JSON of <paramref name="messageType"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    Task PublishSerializedAsync(
+        Type messageType,
+        string body,
+        string destination,
+        Guid messageId,
+        IReadOnlyDictionary<string, string> headers,
+        CancellationToken cancellationToken);
 }
 
 /// <summary>A publish that the broker did not confirm within the bound, or refused.</summary>

@@ -69,7 +69,8 @@ public static class MessagingServiceCollectionExtensions
             });
         });
 
-        services.TryAddSingleton<IConfirmedPublisher, ConfirmedPublisher>();
+        services.TryAddSingleton<ConfirmedPublisher>();
+        services.TryAddSingleton<IConfirmedPublisher, BrokerPublisher>();
         services.TryAddSingleton<PublisherCircuit>();
         services.TryAddSingleton<WebhookLanes>();
         services.TryAddSingleton<OutboxSpillWriter>();

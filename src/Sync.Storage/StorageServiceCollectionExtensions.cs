@@ -40,6 +40,7 @@ public static class StorageServiceCollectionExtensions
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
 
+        services.TryAddSingleton<OutboxSignal>();
         services.TryAddSingleton<StorageDatabase>();
         services.TryAddSingleton<TokenCipher>();
         services.TryAddSingleton<ITokenProtector, TokenProtector>();

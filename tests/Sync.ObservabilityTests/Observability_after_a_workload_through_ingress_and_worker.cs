@@ -296,11 +296,12 @@ public sealed partial class Observability_after_a_workload_through_ingress_and_w
             Assert.That(complete, Is.True, "a tag batch in or linked to the event's trace made the bulk tag call");
             Assert.That(trace.Any(s => s.Source.Name == "Microsoft.AspNetCore" && s.Kind == ActivityKind.Server &&
                                        Url(s).Contains("/webhooks/sources/", StringComparison.Ordinal)), Is.True, "the ingress request");
-            Assert.That(trace.Any(s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer), Is.True, "the publish");
+            Assert.That(trace.Any(s => s.Source.Name == Sync.Core.SyncTelemetry.Name && s.Kind == ActivityKind.Producer &&
+                                       s.DisplayName.Contains("WebhookReceived", StringComparison.Ordinal)), Is.True, "the publish");
             Assert.That(trace.Any(s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer), Is.True, "the consume");
             Assert.That(trace.Any(s => s.Source.Name == "System.Net.Http" && Url(s).Contains("/contacts/upsert", StringComparison.Ordinal)), Is.True, "the upsert call");
             Assert.That(trace.Any(s => s.Source.Name == Sync.Core.SyncTelemetry.Name && s.OperationName == "outbox relay"), Is.True, "the relay's publish of the tag command");
-            Assert.That(trace.Any(s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer &&
+            Assert.That(trace.Any(s => s.Source.Name == Sync.Core.SyncTelemetry.Name && s.Kind == ActivityKind.Producer &&
                                        s.DisplayName.Contains("ChangeContactTags", StringComparison.Ordinal)), Is.True, "the tag command's publish, after the outbox");
         });
     }

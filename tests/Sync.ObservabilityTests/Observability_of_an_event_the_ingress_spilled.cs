@@ -45,7 +45,12 @@ public sealed class Observability_of_an_event_the_ingress_spilled
             _report = await _system.SendAsync([e], o => o.Concurrency = 1);
         }
 
-        _storedAfter = Stored(await _system.ScrapeAsync(_system.IngressAddress));
+        // The exporter may answer a scrape from its cache for a moment: the count is read until it moves or time is up.
+        await ObservedSystem.EventuallyAsync(async () =>
+        {
+            _storedAfter = Stored(await _system.ScrapeAsync(_system.IngressAddress));
+            return _storedAfter > _storedBefore;
+        }, TimeSpan.FromSeconds(10));
     }
 
     [OneTimeTearDown]

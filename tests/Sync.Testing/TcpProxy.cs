@@ -20,6 +20,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private long _nextId;
+    private bool _stalled;
 
     private TcpProxy(string targetHost, int targetPort)
     {
@@ -29,6 +30,12 @@ public sealed class TcpProxy : IAsyncDisposable
 
     /// <summary>The port the proxy listens on (127.0.0.1).</summary>
     public int Port { get; private set; }
+
+    /// <summary>
+    /// True between <see cref="Stall"/> and <see cref="Resume"/>: connections stay open but no byte goes through, as
+    /// with a target that hangs or a network that drops packets without a reset.
+    /// </summary>
+    public bool IsStalled => Volatile.Read(ref _stalled);
 
     /// <summary>True between <see cref="Disconnect"/> and <see cref="Reconnect"/>.</summary>
     public bool IsDisconnected { get; private set; }
@@ -59,6 +66,12 @@ public sealed class TcpProxy : IAsyncDisposable
             Drop(id);
         }
     }
+
+    /// <summary>Holds every byte in both directions (connections stay open) until <see cref="Resume"/>.</summary>
+    public void Stall() => Volatile.Write(ref _stalled, true);
+
+    /// <summary>Lets the held bytes and everything after them through again.</summary>
+    public void Resume() => Volatile.Write(ref _stalled, false);
 
     /// <summary>Accepts connections again, on the same port.</summary>
     public void Reconnect()
@@ -145,7 +158,7 @@ public sealed class TcpProxy : IAsyncDisposable
         Drop(id);
     }
 
-    private static async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -156,6 +169,11 @@ public sealed class TcpProxy : IAsyncDisposable
                 if (read == 0)
                 {
                     return;
+                }
+
+                while (IsStalled && !_disposed.IsCancellationRequested)
+                {
+                    await Task.Delay(20);
                 }
 
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Sync.Messaging.Internal;
 
 /// <summary>
+/// Publishes through MassTransit's send pipeline: the fallback of <see cref="BrokerPublisher"/> for sends to a queue.
 /// MassTransit's RabbitMQ transport awaits the publisher confirm of every publish; what it does not do is give up while
 /// the broker is unreachable (it waits for a connection). The linked token bounds the wait, and <c>WaitAsync</c> bounds
 /// it again in case any part of the pipeline ignores the token.
@@ -56,6 +57,15 @@ internal sealed class ConfirmedPublisher(IBus bus, IOptions<RabbitMqOptions> opt
             },
             cancellationToken);
     }
+
+    public Task PublishSerializedAsync(
+        Type messageType,
+        string body,
+        string destination,
+        Guid messageId,
+        IReadOnlyDictionary<string, string> headers,
+        CancellationToken cancellationToken) =>
+        PublishAsync(Outbox.OutboxSerializer.Deserialize(body, messageType), messageType, destination, messageId, headers, cancellationToken);
 
     private static void Prepare(SendContext context, Guid messageId, IReadOnlyDictionary<string, string>? headers)
     {

@@ -15,6 +15,13 @@ public sealed class OutboxOptions : IValidatableObject
     [Range(1, 10_000, ErrorMessage = "Sync:Outbox:BatchSize must be between {1} and {2}.")]
     public int BatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// How many batches one relay has under way at once (default 4): while one batch waits for its confirms the next
+    /// is claimed and published, so a backlog drains back to back. Each batch claims its own rows.
+    /// </summary>
+    [Range(1, 64, ErrorMessage = "Sync:Outbox:RelayConcurrency must be between {1} and {2}.")]
+    public int RelayConcurrency { get; set; } = 4;
+
     /// <summary>How long an idle relay waits before looking for due rows again (default 1 second).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Sync:Outbox:PollInterval must be between {1} and {2}.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -20,6 +20,7 @@ namespace Sync.Messaging.Outbox;
 public sealed partial class OutboxRelay : BackgroundService
 {
     private readonly IOutboxStore _store;
+    private readonly OutboxSignal _signal;
     private readonly IConfirmedPublisher _publisher;
     private readonly PublisherCircuit _circuit;
     private readonly IOptions<OutboxOptions> _options;
@@ -31,6 +32,7 @@ public sealed partial class OutboxRelay : BackgroundService
     /// <summary>Creates the relay.</summary>
     public OutboxRelay(
         IOutboxStore store,
+        OutboxSignal signal,
         IConfirmedPublisher publisher,
         PublisherCircuit circuit,
         IOptions<OutboxOptions> options,
@@ -38,6 +40,7 @@ public sealed partial class OutboxRelay : BackgroundService
         ILogger<OutboxRelay> logger)
     {
         _store = store;
+        _signal = signal;
         _publisher = publisher;
         _circuit = circuit;
         _options = options;
@@ -59,8 +62,18 @@ public sealed partial class OutboxRelay : BackgroundService
             return;
         }
 
-        LogStarted(_logger, RelayId, options.BatchSize, options.PollInterval);
+        LogStarted(_logger, RelayId, options.BatchSize, options.RelayConcurrency, options.PollInterval);
         _nextPurge = _time.GetUtcNow() + options.PurgeInterval;
+        // Several lanes claim and publish batches side by side: while one waits for its confirms, the next is claimed
+        // and published. They share the relay's id (a row claimed by one is leased, so no other lane claims it) and the
+        // circuit (one probe at a time while the broker is down). The first lane also purges.
+        await Task.WhenAll(Enumerable.Range(0, options.RelayConcurrency).Select(lane => RunLaneAsync(lane == 0, stoppingToken)));
+    }
+
+    private async Task RunLaneAsync(bool purges, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var options = _options.Value;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -75,10 +88,15 @@ public sealed partial class OutboxRelay : BackgroundService
                 var limit = probe ? 1 : options.BatchSize;
                 var claimed = await RelayBatchAsync(limit, probe, stoppingToken);
                 failures = 0;
-                await PurgeIfDueAsync(stoppingToken);
+                if (purges)
+                {
+                    await PurgeIfDueAsync(stoppingToken);
+                }
+
                 if (claimed < limit)
                 {
-                    await Task.Delay(options.PollInterval, _time, stoppingToken);
+                    // Nothing more is due: wait for this process to commit rows, or for the poll to find other processes' rows.
+                    await _signal.WaitAsync(options.PollInterval, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -180,16 +198,6 @@ public sealed partial class OutboxRelay : BackgroundService
             return ($"unknown message type '{row.MessageType}'", false);
         }
 
-        object message;
-        try
-        {
-            message = OutboxSerializer.Deserialize(row.Body, type);
-        }
-        catch (JsonException ex)
-        {
-            return ($"body does not fit {row.MessageType}: {ex.Message}", false);
-        }
-
         // The row's trace goes on: the publish is a child of the work that wrote the row, however long it waited.
         var headers = row.Headers;
         ActivityContext parent = default;
@@ -206,8 +214,13 @@ public sealed partial class OutboxRelay : BackgroundService
         span?.SetTag("sync.outbox.attempts", row.Attempts);
         try
         {
-            await _publisher.PublishAsync(message, type, row.Destination, row.MessageId, headers, cancellationToken);
+            await _publisher.PublishSerializedAsync(type, row.Body, row.Destination, row.MessageId, headers, cancellationToken);
             return (null, false);
+        }
+        catch (JsonException ex)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return ($"body does not fit {row.MessageType}: {ex.Message}", false);
         }
         catch (PublishFailedException ex)
         {
@@ -233,8 +246,8 @@ public sealed partial class OutboxRelay : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Outbox relay {RelayId} started (batch {BatchSize}, poll {PollInterval})")]
-    private static partial void LogStarted(ILogger logger, string relayId, int batchSize, TimeSpan pollInterval);
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Outbox relay {RelayId} started (batch {BatchSize}, {Concurrency} batches at once, poll {PollInterval})")]
+    private static partial void LogStarted(ILogger logger, string relayId, int batchSize, int concurrency, TimeSpan pollInterval);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Outbox relay disabled by configuration (Sync:Outbox:RelayEnabled)")]
     private static partial void LogDisabled(ILogger logger);

@@ -20,6 +20,11 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
             return;
         }
 
+        if (unitOfWork is UnitOfWork own)
+        {
+            own.EnqueuedOutboxRows = true;
+        }
+
         var now = time.GetUtcNow();
         if (messages.Count > 1)
         {

@@ -12,8 +12,9 @@ internal sealed class StorageDatabase : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _npgsql;
 
-    public StorageDatabase(IOptions<StorageOptions> options)
+    public StorageDatabase(IOptions<StorageOptions> options, OutboxSignal outboxSignal)
     {
+        OutboxSignal = outboxSignal;
         var value = options.Value;
         Provider = value.Provider;
         ConnectionString = value.ConnectionString;
@@ -26,6 +27,9 @@ internal sealed class StorageDatabase : IAsyncDisposable
     }
 
     public DatabaseProvider Provider { get; }
+
+    /// <summary>Notified when a unit of work that enqueued outbox rows commits.</summary>
+    public OutboxSignal OutboxSignal { get; }
 
     public string ConnectionString { get; }
 
@@ -77,7 +81,7 @@ internal sealed class StorageDatabase : IAsyncDisposable
         try
         {
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            return new UnitOfWork(connection, transaction);
+            return new UnitOfWork(connection, transaction, OutboxSignal);
         }
         catch
         {
@@ -90,13 +94,23 @@ internal sealed class StorageDatabase : IAsyncDisposable
 }
 
 /// <summary>An open connection and its transaction; disposing without committing rolls back.</summary>
-internal sealed class UnitOfWork(DbConnection connection, DbTransaction transaction) : IUnitOfWork
+internal sealed class UnitOfWork(DbConnection connection, DbTransaction transaction, OutboxSignal outboxSignal) : IUnitOfWork
 {
     public DbConnection Connection { get; } = connection;
 
     public DbTransaction Transaction { get; } = transaction;
 
-    public Task CommitAsync(CancellationToken cancellationToken) => Transaction.CommitAsync(cancellationToken);
+    /// <summary>Set when outbox rows were enqueued in this unit of work: its commit tells the relay.</summary>
+    public bool EnqueuedOutboxRows { get; set; }
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await Transaction.CommitAsync(cancellationToken);
+        if (EnqueuedOutboxRows)
+        {
+            outboxSignal.Notify();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

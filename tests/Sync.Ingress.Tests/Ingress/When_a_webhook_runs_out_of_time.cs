@@ -5,8 +5,9 @@ using Sync.Testing;
 namespace Sync.Ingress.Tests.Ingress;
 
 /// <summary>
-/// A request budget (1 s) shorter than the publish bound (2 s) with the broker cut: the request times out before the
-/// event is durable, and the sender is asked to retry with 429 rather than answered 5xx.
+/// A request budget (1 s) shorter than the publish bound (2 s) with a broker that stops answering (the network holds
+/// every byte, no connection is reset, so nothing tells the ingress the broker is gone): the request times out before
+/// the event is durable, and the sender is asked to retry with 429 rather than answered 5xx.
 /// </summary>
 [TestFixture]
 public sealed class When_a_webhook_runs_out_of_time : IngressFixture
@@ -25,7 +26,7 @@ public sealed class When_a_webhook_runs_out_of_time : IngressFixture
     protected override async Task AfterStartAsync()
     {
         await Ingress.WaitUntilReadyAsync("broker");
-        _broker.Disconnect();
+        _broker.Stall();
         _response = await PostSignedPlatformAsync(EventBodies.Platform("ContactCreate", KnownLocation, "wh-slow", DateTimeOffset.UtcNow));
     }
 

@@ -11,7 +11,8 @@ namespace Sync.Ingress.Tests.Messaging;
 /// <summary>A generic host with real storage (its own PostgreSQL database) and messaging (its own virtual host).</summary>
 internal static class OutboxHost
 {
-    public static async Task<IHost> StartAsync(RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, bool relay, int? brokerPort = null)
+    public static async Task<IHost> StartAsync(
+        RabbitMqTestVirtualHost vhost, PostgresTestDatabase database, bool relay, int? brokerPort = null, IDictionary<string, string?>? extra = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -30,6 +31,11 @@ internal static class OutboxHost
             ["Sync:Outbox:RetryBaseDelay"] = "00:00:00.100",
             ["Sync:Outbox:RetryMaxDelay"] = "00:00:00.500",
         });
+        if (extra is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(extra);
+        }
+
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSyncStorage(builder.Configuration);
         builder.Services.AddSyncMessaging(builder.Configuration);
