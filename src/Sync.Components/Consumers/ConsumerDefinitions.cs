@@ -61,8 +61,8 @@ public sealed class WebhookBacklogConsumerDefinition : ConsumerDefinition<Webhoo
 }
 
 /// <summary>
-/// The <c>change-contact-tags</c> endpoint: batches grouped by location, sized to the bulk call, and a prefetch large
-/// enough to fill every concurrent batch.
+/// The <c>change-contact-tags</c> endpoint: batches grouped by location, sized to the bulk call, and a window
+/// (<see cref="WorkerOptions.TagBatchPrefetch"/>) large enough that several busy locations' batches fill at once.
 /// </summary>
 public sealed class ChangeContactTagsConsumerDefinition : ConsumerDefinition<ChangeContactTagsConsumer>
 {
@@ -86,8 +86,9 @@ public sealed class ChangeContactTagsConsumerDefinition : ConsumerDefinition<Cha
         ArgumentNullException.ThrowIfNull(consumerConfigurator);
         var batch = _options.TagBatchMessageLimit;
         var concurrency = _options.TagBatchConcurrency;
-        endpointConfigurator.PrefetchCount = batch * (concurrency + 1);
-        endpointConfigurator.ConcurrentMessageLimit = batch * (concurrency + 1);
+        var window = Math.Max(_options.TagBatchPrefetch, batch * (concurrency + 1));
+        endpointConfigurator.PrefetchCount = window;
+        endpointConfigurator.ConcurrentMessageLimit = window;
         consumerConfigurator.Options<BatchOptions>(o => o
             .SetMessageLimit(batch)
             .SetTimeLimit(_options.TagBatchTimeLimit)

@@ -37,12 +37,23 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// A batch is processed when it is full, or when no further command for its location arrived for this long
-    /// (default 1 s): while commands keep coming the batch keeps filling, so bulk calls carry many contacts.
+    /// (default 2 s): while commands keep coming the batch keeps filling, so bulk calls carry many contacts. Under a
+    /// backlog a location's commands can pause for about a second (its events move from the work queue to the backlog
+    /// lane); with 1 s such a pause closed batches three quarters full. A lone tag change waits this long before its call.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = "Sync:Worker:TagBatchTimeLimit must be between {1} and {2}.")]
-    public TimeSpan TagBatchTimeLimit { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan TagBatchTimeLimit { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Batches processed at once by one process (default 2).</summary>
     [Range(1, 64, ErrorMessage = "Sync:Worker:TagBatchConcurrency must be between {1} and {2}.")]
     public int TagBatchConcurrency { get; set; } = 2;
+
+    /// <summary>
+    /// Tag commands held at once, in the batches being filled and those being processed (default 1,000; never fewer
+    /// than enough to fill every concurrent batch and one more). Batches are per location, and every open batch holds
+    /// its commands here: with too small a window, a few busy locations' batches fill it part full, nothing more is
+    /// delivered, and each closes on its time limit instead of full.
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = "Sync:Worker:TagBatchPrefetch must be between {1} and {2}.")]
+    public int TagBatchPrefetch { get; set; } = 1_000;
 }
