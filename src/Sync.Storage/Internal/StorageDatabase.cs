@@ -10,6 +10,9 @@ namespace Sync.Storage.Internal;
 /// <summary>The configured database: opens connections, builds Dapper commands with the configured timeout.</summary>
 internal sealed class StorageDatabase : IAsyncDisposable
 {
+    /// <summary>Npgsql's <c>Max Auto Prepare</c> when the connection string does not set it.</summary>
+    internal const int DefaultMaxAutoPrepare = 64;
+
     private readonly NpgsqlDataSource? _npgsql;
 
     public StorageDatabase(IOptions<StorageOptions> options, OutboxSignal outboxSignal)
@@ -22,7 +25,16 @@ internal sealed class StorageDatabase : IAsyncDisposable
         CreateDatabaseIfMissing = value.CreateDatabaseIfMissing;
         if (Provider == DatabaseProvider.PostgreSql)
         {
-            _npgsql = NpgsqlDataSource.Create(ConnectionString);
+            // Statements run thousands of times a minute: let Npgsql prepare them on the server after a few uses, so
+            // PostgreSQL parses and plans each once per connection, unless the connection string says otherwise.
+            var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+            if (!ConnectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) &&
+                !ConnectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+            }
+
+            _npgsql = NpgsqlDataSource.Create(builder.ConnectionString);
         }
     }
 
