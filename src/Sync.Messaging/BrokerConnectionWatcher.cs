@@ -72,16 +72,7 @@ public sealed partial class BrokerConnectionWatcher(
         if (_connection is { } connection)
         {
             connection.ConnectionShutdownAsync -= OnShutdownAsync;
-            try
-            {
-                await connection.CloseAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Closing a connection to a broker that is gone: nothing left to do.
-            }
-
-            connection.Dispose();
+            await RabbitMqConnections.AbortQuietlyAsync(connection);
         }
     }
 

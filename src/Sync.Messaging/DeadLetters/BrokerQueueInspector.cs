@@ -63,6 +63,24 @@ public sealed class BrokerUnavailableException(string message, Exception inner) 
 /// <summary>Connection factories from <see cref="RabbitMqOptions"/>.</summary>
 internal static class RabbitMqConnections
 {
+    /// <summary>
+    /// Ends a connection of a process that is stopping, without waiting long or failing: a broker that is gone, or a
+    /// network that holds every byte, must not hold up or fail the host's stop.
+    /// </summary>
+    public static async Task AbortQuietlyAsync(IConnection connection)
+    {
+        try
+        {
+            await connection.CloseAsync(Constants.ReplySuccess, "stopping", TimeSpan.FromSeconds(1), abort: true).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or IOException or AlreadyClosedException or OperationInterruptedException)
+        {
+            // Nothing left to close.
+        }
+
+        connection.Dispose();
+    }
+
     public static ConnectionFactory Factory(RabbitMqOptions options, string name, bool automaticRecovery)
     {
         var settings = options.Resolve();

@@ -96,16 +96,7 @@ internal sealed class BrokerPublisher : IConfirmedPublisher, IAsyncDisposable
             _disposed = true;
             if (_connection is { } connection)
             {
-                try
-                {
-                    await connection.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
-                {
-                    // The broker is gone already.
-                }
-
-                connection.Dispose();
+                await RabbitMqConnections.AbortQuietlyAsync(connection).ConfigureAwait(false);
             }
         }
         finally
