@@ -16,6 +16,9 @@ namespace Sync.Messaging.Outbox;
 /// message id, which consumers recognise as a duplicate. Also purges old sent rows. Shares the process's
 /// <see cref="PublisherCircuit"/>: while the broker is known to be down the relay claims nothing, trying one row at a
 /// time when a probe is due, so rows do not burn their attempts against a broker that cannot take them.
+/// <see cref="OutboxOptions.RelayConcurrency"/> batches are under way at once; a lane that found a full batch claims
+/// again at once, and one that found fewer waits for <see cref="OutboxOptions.PollInterval"/> or for this process to
+/// commit outbox rows (<see cref="OutboxSignal"/>), whichever comes first.
 /// </summary>
 public sealed partial class OutboxRelay : BackgroundService
 {
