@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,7 @@ public sealed partial class HoopAiClient
         "/contacts/search", "/contacts/", "/locations/{locationId}/customFields",
     ];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly ConditionalWeakTable<HoopAiOptions, ResiliencePipeline> RetryPipelines = new();
 
     private readonly HttpClient _http;
     private readonly IAccessTokenProvider _tokens;
@@ -64,19 +66,24 @@ public sealed partial class HoopAiClient
         _time = time;
         _logger = logger;
         _options = options.Value;
-        _transientRetry = _options.TransientRetries == 0
+        _transientRetry = RetryPipelines.GetValue(_options, static o => BuildTransientRetry(o));
+    }
+
+    // A typed client is made for every consumer scope; its retry pipeline is built once per options instance and shared
+    // (a pipeline is immutable and thread-safe), since building one validates its options by reflection.
+    private static ResiliencePipeline BuildTransientRetry(HoopAiOptions options) =>
+        options.TransientRetries == 0
             ? ResiliencePipeline.Empty
             : new ResiliencePipelineBuilder()
                 .AddRetry(new RetryStrategyOptions
                 {
-                    MaxRetryAttempts = _options.TransientRetries,
+                    MaxRetryAttempts = options.TransientRetries,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     Delay = TimeSpan.FromMilliseconds(200),
                     ShouldHandle = new PredicateBuilder().Handle<SyncFailureException>(e => e.Kind == FailureKind.Transient),
                 })
                 .Build();
-    }
 
     /// <summary>
     /// <c>POST /contacts/upsert</c> with the given fields and never tags (tags in an upsert replace all of a contact's tags).
