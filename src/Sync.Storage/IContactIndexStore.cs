@@ -55,6 +55,30 @@ public interface IContactIndexStore
         CancellationToken cancellationToken);
 
     /// <summary>
+    /// Marks <paramref name="messageId"/> processed by <paramref name="consumer"/> in the inbox (as
+    /// <see cref="IInboxStore.TryMarkProcessedAsync(IUnitOfWork,string,Guid,CancellationToken)"/>) and runs
+    /// <see cref="TryAdvanceTagsAsync"/>, in the caller's unit of work and, on PostgreSQL, in one round trip. Returns null
+    /// when the message was already marked: the caller then ends the unit of work without committing, which also takes
+    /// back the guard's changes. Otherwise returns what <see cref="TryAdvanceTagsAsync"/> returns.
+    /// </summary>
+    Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceTagsAsync(
+        IUnitOfWork unitOfWork,
+        string consumer,
+        Guid messageId,
+        string locationId,
+        string contactId,
+        IReadOnlyCollection<TagChange> changes,
+        DateTimeOffset occurredAt,
+        CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="UpsertKeysAsync"/>, then commits the unit of work: on PostgreSQL the statement and the COMMIT go
+    /// in one round trip. With no entries it only commits. The unit of work cannot be used afterwards.
+    /// </summary>
+    Task UpsertKeysAndCommitAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<ContactKeyEntry> entries, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Takes back, inside the unit of work that made them, the last <see cref="TryAdvanceTagsAsync"/> change of each of
     /// <paramref name="tags"/> of one contact: for changes whose effect could not be made (the API call failed), so the
     /// guard records only what reached the API. A tag's record goes back to what it said before that change, or goes

@@ -61,7 +61,7 @@ internal static partial class StageBreakdown
     /// <summary>The breakdown as a markdown table, in the order the stages run.</summary>
     public static string ToMarkdown(IReadOnlyList<Stage> stages)
     {
-        string[] order = ["pipeline", "receive", "inbox-check", "normalise", "custom-fields", "begin", "inbox-mark", "guard", "api", "token", "rate-limit", "http", "index", "outbox", "commit"];
+        string[] order = ["pipeline", "receive", "inbox-check", "normalise", "custom-fields", "begin", "inbox-mark", "guard", "inbox-mark+guard", "api", "token", "rate-limit", "http", "index", "outbox", "commit", "index+commit"];
         if (stages.Count == 0)
         {
             return "(no stages recorded between the two readings: the measured stretch was too short)";

@@ -15,6 +15,10 @@ namespace Sync.Components.Consumers;
 /// </summary>
 internal static class ContactGuard
 {
+    /// <summary>What the guard let through of an upsert that was new to the inbox.</summary>
+    /// <param name="Fields">The fields to apply, or null when every field is stale.</param>
+    public sealed record FreshUpsert(ContactFields? Fields);
+
     private const string Exists = "~exists";
 
     private static readonly string[] AllFields =
@@ -23,20 +27,30 @@ internal static class ContactGuard
         "country", "website", "timezone", "source",
     ];
 
-    /// <summary>The fields of <paramref name="upsert"/> to apply (identity always included), or null when nothing is fresh.</summary>
-    public static async Task<ContactFields?> AdvanceUpsertAsync(
-        IContactIndexStore index, IUnitOfWork unitOfWork, ContactUpsertRequested upsert, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks the message in the inbox and advances the upsert's field registers, in one round trip where the database
+    /// allows. Null when the message was already marked (the caller drops it and does not commit); otherwise the fields
+    /// of <paramref name="upsert"/> to apply (identity always included), null inside when nothing is fresh.
+    /// </summary>
+    public static async Task<FreshUpsert?> MarkAndAdvanceUpsertAsync(
+        IContactIndexStore index, IUnitOfWork unitOfWork, string consumer, Guid messageId, ContactUpsertRequested upsert,
+        CancellationToken cancellationToken)
     {
         var fields = upsert.Fields;
-        var given = Given(fields).ToList();
-        var changes = given.Select(f => new TagChange(Field(f.Name), TagOperation.Add))
+        var fresh = await index.TryMarkAndAdvanceTagsAsync(unitOfWork, consumer, messageId, upsert.LocationId,
+            GuardId(fields.Email, fields.Phone), UpsertChanges(fields), upsert.OccurredAt, cancellationToken);
+        return fresh is null ? null : new FreshUpsert(FreshFields(fields, fresh));
+    }
+
+    private static List<TagChange> UpsertChanges(ContactFields fields) =>
+        Given(fields).Select(f => new TagChange(Field(f.Name), TagOperation.Add))
             .Append(new TagChange(Exists, TagOperation.Add))
             .ToList();
-        var fresh = (await index.TryAdvanceTagsAsync(unitOfWork, upsert.LocationId, GuardId(fields.Email, fields.Phone), changes,
-                upsert.OccurredAt, cancellationToken))
-            .Select(c => c.Tag)
-            .ToHashSet(StringComparer.Ordinal);
-        if (!given.Any(f => fresh.Contains(Field(f.Name))))
+
+    private static ContactFields? FreshFields(ContactFields fields, IReadOnlyList<TagChange> advanced)
+    {
+        var fresh = advanced.Select(c => c.Tag).ToHashSet(StringComparer.Ordinal);
+        if (!Given(fields).Any(f => fresh.Contains(Field(f.Name))))
         {
             return null;
         }

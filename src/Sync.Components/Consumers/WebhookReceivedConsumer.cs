@@ -13,8 +13,9 @@ namespace Sync.Components.Consumers;
 /// <summary>
 /// Applies an accepted webhook. Duplicates are dropped through the inbox; the event is normalised; installs and
 /// uninstalls drive the installation's lifecycle; the platform's contact events keep the contact index fresh; a source's
-/// contact upsert is applied here, in the same hop: staleness guard, <c>POST /contacts/upsert</c> without tags, then in
-/// one transaction the index, the tag commands (outbox) and the inbox mark. Tag changes become
+/// contact upsert is applied here, in the same hop, in one transaction: the inbox mark and the staleness guard (one round
+/// trip), <c>POST /contacts/upsert</c> without tags, the tag commands (outbox), then the index and the commit (one round
+/// trip). Tag changes become
 /// <see cref="ChangeContactTags"/> commands, batched by their own consumer.
 /// </summary>
 public sealed partial class WebhookReceivedConsumer(
@@ -101,20 +102,21 @@ public sealed partial class WebhookReceivedConsumer(
         stages.Lap("custom-fields");
         await using var unitOfWork = await database.BeginAsync(cancellationToken);
         stages.Lap("begin");
-        if (!await inbox.TryMarkProcessedAsync(unitOfWork, InboxName, messageId, cancellationToken))
+
+        // The inbox mark and the guard in one round trip. Only the fields no newer event has set are applied (the guard
+        // rows stay locked until commit, so concurrent events for one contact apply one after the other); an upsert
+        // older than the contact's deletion sets nothing. A duplicate is dropped without committing, guard and all.
+        var guarded = await ContactGuard.MarkAndAdvanceUpsertAsync(index, unitOfWork, InboxName, messageId, upsert, cancellationToken);
+        if (guarded is null)
         {
             return "duplicate";
         }
 
-        stages.Lap("inbox-mark");
-
-        // Only the fields no newer event has set are applied (the guard rows stay locked until commit, so concurrent
-        // events for one contact apply one after the other); an upsert older than the contact's deletion sets nothing.
-        var fresh = await ContactGuard.AdvanceUpsertAsync(index, unitOfWork, upsert, cancellationToken);
-        stages.Lap("guard");
+        stages.Lap("inbox-mark+guard");
         string? contactId = null;
         var outcome = "stale";
-        if (fresh is not null)
+        IReadOnlyCollection<ContactKeyEntry> keys = [];
+        if (guarded.Fields is { } fresh)
         {
             var values = fresh.CustomFields is { Count: > 0 } freshCustom && customFieldIds is not null
                 ? freshCustom.Keys.Select(key => customFieldIds[key]).ToList()
@@ -122,8 +124,7 @@ public sealed partial class WebhookReceivedConsumer(
             var result = await api.UpsertContactAsync(upsert.LocationId, fresh, values, cancellationToken);
             stages.Lap("api");
             contactId = result.Contact.Id;
-            await index.UpsertKeysAsync(unitOfWork, upsert.LocationId, MatchKeys.Entries(upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId, contactId), cancellationToken);
-            stages.Lap("index");
+            keys = MatchKeys.Entries(upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId, contactId);
             outcome = result.Created ? "created" : "updated";
         }
 
@@ -137,8 +138,9 @@ public sealed partial class WebhookReceivedConsumer(
             stages.Lap("outbox");
         }
 
-        await unitOfWork.CommitAsync(cancellationToken);
-        stages.Lap("commit");
+        // The contact's match keys and the commit in one round trip.
+        await index.UpsertKeysAndCommitAsync(unitOfWork, upsert.LocationId, keys, cancellationToken);
+        stages.Lap("index+commit");
         return outcome;
     }
 

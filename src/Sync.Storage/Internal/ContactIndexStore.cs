@@ -23,13 +23,55 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
             return Task.CompletedTask;
         }
 
-        var sorted = entries
+        return UpsertSortedKeysAsync(unitOfWork, locationId, SortKeys(entries), time.GetUtcNow(), cancellationToken);
+    }
+
+    private static List<(string Kind, string Value, string ContactId)> SortKeys(IReadOnlyCollection<ContactKeyEntry> entries) =>
+        entries
             .GroupBy(e => (Kind: DbValues.ToDb(e.Key.Kind), e.Key.Value))
             .Select(g => (g.Key.Kind, g.Key.Value, ContactId: g.Last().ContactId))
             .OrderBy(e => e.Kind, StringComparer.Ordinal)
             .ThenBy(e => e.Value, StringComparer.Ordinal)
             .ToList();
-        return UpsertSortedKeysAsync(unitOfWork, locationId, sorted, time.GetUtcNow(), cancellationToken);
+
+    private static List<TagChange> SortChanges(IReadOnlyCollection<TagChange> changes) =>
+        changes
+            .GroupBy(c => TagChange.NormaliseTag(c.Tag), StringComparer.Ordinal)
+            .Select(g => new TagChange(g.Key, g.Last().Operation))
+            .OrderBy(c => c.Tag, StringComparer.Ordinal)
+            .ToList();
+
+    public Task UpsertKeysAndCommitAsync(IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<ContactKeyEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return unitOfWork.CommitAsync(cancellationToken);
+        }
+
+        return UpsertSortedKeysAndCommitAsync(unitOfWork, locationId, SortKeys(entries), time.GetUtcNow(), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceTagsAsync(
+        IUnitOfWork unitOfWork,
+        string consumer,
+        Guid messageId,
+        string locationId,
+        string contactId,
+        IReadOnlyCollection<TagChange> changes,
+        DateTimeOffset occurredAt,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(consumer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(contactId);
+        ArgumentNullException.ThrowIfNull(changes);
+        var applied = await TryMarkAndAdvanceSortedTagsAsync(unitOfWork, consumer, messageId, time.GetUtcNow(), locationId, contactId,
+            SortChanges(changes), DbValues.Utc(occurredAt), cancellationToken);
+        return applied?.OrderBy(c => c.Tag, StringComparer.Ordinal).ToList();
     }
 
     public async Task<string?> FindContactIdAsync(string locationId, ContactKey key, CancellationToken cancellationToken)
@@ -91,12 +133,7 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
             return [];
         }
 
-        var sorted = changes
-            .GroupBy(c => TagChange.NormaliseTag(c.Tag), StringComparer.Ordinal)
-            .Select(g => new TagChange(g.Key, g.Last().Operation))
-            .OrderBy(c => c.Tag, StringComparer.Ordinal)
-            .ToList();
-        var applied = await TryAdvanceSortedTagsAsync(unitOfWork, locationId, contactId, sorted, DbValues.Utc(occurredAt), cancellationToken);
+        var applied = await TryAdvanceSortedTagsAsync(unitOfWork, locationId, contactId, SortChanges(changes), DbValues.Utc(occurredAt), cancellationToken);
         return applied.OrderBy(c => c.Tag, StringComparer.Ordinal).ToList();
     }
 
@@ -213,6 +250,18 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
     protected abstract Task UpsertSortedKeysAsync(
         IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>Writes keys already de-duplicated and sorted by (kind, value), then commits the unit of work.</summary>
+    protected abstract Task UpsertSortedKeysAndCommitAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks the message in the inbox and, unless it was already marked (null), runs the tag guard on changes already
+    /// normalised, de-duplicated and sorted by tag.
+    /// </summary>
+    protected abstract Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceSortedTagsAsync(
+        IUnitOfWork unitOfWork, string consumer, Guid messageId, DateTimeOffset processedAt, string locationId, string contactId,
+        IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken);
+
     /// <summary>The parameters of the find-many statement: location and keys.</summary>
     protected abstract object KeyListParameters(string locationId, IReadOnlyList<(string Kind, string Value)> keys);
 
@@ -279,6 +328,8 @@ internal sealed class SqlServerContactIndexStore(StorageDatabase database, TimeP
     SqlServerStatements.ContactsDeleteMany,
     SqlServerStatements.ContactTagVersionsOfContacts))
 {
+    private readonly SqlServerInboxStore _inbox = new(database, time);
+
     protected override object DeleteKeysParameters(string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset before) =>
         new
         {
@@ -309,6 +360,27 @@ internal sealed class SqlServerContactIndexStore(StorageDatabase database, TimeP
 
     protected override object KeyListParameters(string locationId, IReadOnlyList<(string Kind, string Value)> keys) =>
         new { LocationId = locationId, Keys = JsonSerializer.Serialize(keys.Select(k => new { kind = k.Kind, value = k.Value })) };
+
+    // SQL Server takes the statements one after the other (the inbox mark, one statement per tag and per key): the same
+    // effects and locks in the same order, in more round trips.
+    protected override async Task UpsertSortedKeysAndCommitAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await UpsertSortedKeysAsync(unitOfWork, locationId, keys, now, cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+    }
+
+    protected override async Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceSortedTagsAsync(
+        IUnitOfWork unitOfWork, string consumer, Guid messageId, DateTimeOffset processedAt, string locationId, string contactId,
+        IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    {
+        if (!await _inbox.TryMarkProcessedAsync(unitOfWork, consumer, messageId, cancellationToken))
+        {
+            return null;
+        }
+
+        return changes.Count == 0 ? [] : await TryAdvanceSortedTagsAsync(unitOfWork, locationId, contactId, changes, occurredAt, cancellationToken);
+    }
 
     protected override async Task<bool> TryAdvanceContactCoreAsync(IUnitOfWork unitOfWork, object parameters, CancellationToken cancellationToken) =>
         await unitOfWork.Connection.ExecuteScalarAsync<int>(Database.Command(SqlServerStatements.ContactAdvance, parameters, unitOfWork, cancellationToken)) == 1;
@@ -374,20 +446,64 @@ internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, Time
     protected override Task UpsertSortedKeysAsync(
         IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken) =>
         unitOfWork.Connection.ExecuteAsync(Database.Command(
-            PostgreSqlStatements.ContactKeysUpsert,
-            new
-            {
-                LocationId = locationId,
-                Kinds = keys.Select(k => k.Kind).ToArray(),
-                Values = keys.Select(k => k.Value).ToArray(),
-                ContactIds = keys.Select(k => k.ContactId).ToArray(),
-                UpdatedAt = now,
-            },
-            unitOfWork,
-            cancellationToken));
+            PostgreSqlStatements.ContactKeysUpsert, KeysParameters(locationId, keys, now), unitOfWork, cancellationToken));
+
+    private static object KeysParameters(string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now) =>
+        new
+        {
+            LocationId = locationId,
+            Kinds = keys.Select(k => k.Kind).ToArray(),
+            Values = keys.Select(k => k.Value).ToArray(),
+            ContactIds = keys.Select(k => k.ContactId).ToArray(),
+            UpdatedAt = now,
+        };
 
     protected override object KeyListParameters(string locationId, IReadOnlyList<(string Kind, string Value)> keys) =>
         new { LocationId = locationId, Kinds = keys.Select(k => k.Kind).ToArray(), Values = keys.Select(k => k.Value).ToArray() };
+
+    protected override Task UpsertSortedKeysAndCommitAsync(
+        IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var parameters = KeysParameters(locationId, keys, now);
+        if (unitOfWork is UnitOfWork own)
+        {
+            return own.ExecuteAndCommitAsync(PostgreSqlStatements.ContactKeysUpsert, parameters, Database.CommandTimeoutSeconds, cancellationToken);
+        }
+
+        return UpsertThenCommitAsync();
+
+        async Task UpsertThenCommitAsync()
+        {
+            await unitOfWork.Connection.ExecuteAsync(Database.Command(PostgreSqlStatements.ContactKeysUpsert, parameters, unitOfWork, cancellationToken));
+            await unitOfWork.CommitAsync(cancellationToken);
+        }
+    }
+
+    protected override async Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceSortedTagsAsync(
+        IUnitOfWork unitOfWork, string consumer, Guid messageId, DateTimeOffset processedAt, string locationId, string contactId,
+        IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    {
+        // Both statements in one command, one round trip: the guard runs even when the mark finds a duplicate, and the
+        // caller, told so, rolls the unit of work back with the guard's changes.
+        await using var results = await unitOfWork.Connection.QueryMultipleAsync(Database.Command(
+            PostgreSqlStatements.InboxMarkThenContactTagsAdvance,
+            new
+            {
+                Consumer = consumer,
+                MessageId = messageId,
+                ProcessedAt = processedAt,
+                LocationId = locationId,
+                ContactId = contactId,
+                Tags = changes.Select(c => c.Tag).ToArray(),
+                Operations = changes.Select(c => DbValues.ToDb(c.Operation)).ToArray(),
+                OccurredAt = occurredAt,
+            },
+            unitOfWork,
+            cancellationToken));
+        var marked = (await results.ReadAsync<int>()).Any();
+        var rows = await results.ReadAsync<(string Tag, string Operation)>();
+        return marked ? rows.Select(r => new TagChange(r.Tag, DbValues.TagOperationFromDb(r.Operation))).ToList() : null;
+    }
 
     protected override async Task<bool> TryAdvanceContactCoreAsync(IUnitOfWork unitOfWork, object parameters, CancellationToken cancellationToken) =>
         await unitOfWork.Connection.ExecuteAsync(Database.Command(PostgreSqlStatements.ContactAdvance, parameters, unitOfWork, cancellationToken)) == 1;

@@ -115,9 +115,39 @@ internal sealed class UnitOfWork(DbConnection connection, DbTransaction transact
     /// <summary>Set when outbox rows were enqueued in this unit of work: its commit tells the relay.</summary>
     public bool EnqueuedOutboxRows { get; set; }
 
+    private bool _committed;
+
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
+        ThrowIfCommitted();
         await Transaction.CommitAsync(cancellationToken);
+        Committed();
+    }
+
+    /// <summary>
+    /// PostgreSQL only: runs <paramref name="sql"/> and then <c>COMMIT</c> as one command, so the last statement and the
+    /// commit take one round trip. Npgsql sends the statements with one Sync: if the first fails, the COMMIT is not run
+    /// and the error surfaces (disposing then rolls back). Npgsql learns from the server that the transaction ended and
+    /// treats its transaction object as completed.
+    /// </summary>
+    public async Task ExecuteAndCommitAsync(string sql, object parameters, int commandTimeoutSeconds, CancellationToken cancellationToken)
+    {
+        ThrowIfCommitted();
+        await Connection.ExecuteAsync(new CommandDefinition(sql + ";\nCOMMIT", parameters, Transaction, commandTimeoutSeconds, cancellationToken: cancellationToken));
+        Committed();
+    }
+
+    private void ThrowIfCommitted()
+    {
+        if (_committed)
+        {
+            throw new InvalidOperationException("This unit of work has already committed.");
+        }
+    }
+
+    private void Committed()
+    {
+        _committed = true;
         if (EnqueuedOutboxRows)
         {
             outboxSignal.Notify();

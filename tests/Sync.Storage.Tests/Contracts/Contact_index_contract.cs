@@ -349,6 +349,96 @@ public abstract class Contact_index_contract : StorageFixture
         }
     }
 
+    [Test]
+    public async Task Should_mark_a_new_message_and_guard_its_changes_in_one_call()
+    {
+        var location = Unique("loc");
+        var messageId = Guid.NewGuid();
+        await AdvanceTags(location, "contact-1", T0.AddSeconds(10), new TagChange("~field:city", TagOperation.Add));
+
+        IReadOnlyList<TagChange>? fresh;
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            fresh = await Index.TryMarkAndAdvanceTagsAsync(unitOfWork, "consumer-a", messageId, location, "contact-1",
+                [new TagChange("~field:City", TagOperation.Add), new TagChange("~field:name", TagOperation.Add)], T0, None);
+            await Index.UpsertKeysAndCommitAsync(unitOfWork, location, [new(ContactKey.Email("mark@example.com"), "contact-1")], None);
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(fresh, Is.EqualTo(new[] { new TagChange("~field:name", TagOperation.Add) }), "city has a newer change; name is new");
+            Assert.That(await Get<IInboxStore>().IsProcessedAsync("consumer-a", messageId, None), Is.True, "the mark committed");
+            Assert.That(await Get<IInboxStore>().IsProcessedAsync("consumer-b", messageId, None), Is.False, "marked for its consumer only");
+            Assert.That(await Index.FindContactIdAsync(location, ContactKey.Email("mark@example.com"), None), Is.EqualTo("contact-1"));
+            Assert.That(await AdvanceTags(location, "contact-1", T0.AddSeconds(-1), new TagChange("~field:name", TagOperation.Add)), Is.Empty,
+                "the guard's advance committed with the keys");
+        });
+    }
+
+    [Test]
+    public async Task Should_report_a_marked_message_and_keep_nothing_of_its_guard_when_the_caller_does_not_commit()
+    {
+        var location = Unique("loc");
+        var messageId = Guid.NewGuid();
+        await InUnitOfWork(async uow => await Index.TryMarkAndAdvanceTagsAsync(uow, "consumer-a", messageId, location, "contact-1",
+            [new TagChange("vip", TagOperation.Add)], T0, None));
+
+        IReadOnlyList<TagChange>? again;
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            again = await Index.TryMarkAndAdvanceTagsAsync(unitOfWork, "consumer-a", messageId, location, "contact-1",
+                [new TagChange("vip", TagOperation.Remove)], T0.AddSeconds(20), None);
+        }
+
+        var later = await AdvanceTags(location, "contact-1", T0.AddSeconds(10), new TagChange("vip", TagOperation.Remove));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(again, Is.Null, "already marked");
+            Assert.That(later, Is.EqualTo(new[] { new TagChange("vip", TagOperation.Remove) }), "the duplicate's advance was rolled back");
+        });
+    }
+
+    [Test]
+    public async Task Should_commit_with_the_keys_and_refuse_a_second_commit()
+    {
+        var location = Unique("loc");
+        var messageId = Guid.NewGuid();
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            await Get<IInboxStore>().TryMarkProcessedAsync(unitOfWork, "consumer-a", messageId, None);
+            await Index.UpsertKeysAndCommitAsync(unitOfWork, location, [new(ContactKey.Phone("+1 555 0100"), "contact-9")], None);
+
+            Assert.That(async () => await unitOfWork.CommitAsync(None), Throws.InvalidOperationException);
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Get<IInboxStore>().IsProcessedAsync("consumer-a", messageId, None), Is.True);
+            Assert.That(await Index.FindContactIdAsync(location, ContactKey.Phone("+1 555 0100"), None), Is.EqualTo("contact-9"));
+        });
+    }
+
+    [Test]
+    public async Task Should_commit_nothing_when_the_keys_cannot_be_written()
+    {
+        var location = Unique("loc");
+        var messageId = Guid.NewGuid();
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            await Get<IInboxStore>().TryMarkProcessedAsync(unitOfWork, "consumer-a", messageId, None);
+            var tooLong = new string('c', 65); // the column holds 64 characters
+
+            Assert.That(async () => await Index.UpsertKeysAndCommitAsync(unitOfWork, location, [new(ContactKey.ExternalId("long"), tooLong)], None),
+                Throws.InstanceOf<System.Data.Common.DbException>());
+        }
+
+        // The failed statement's COMMIT never ran, and the pooled connection is usable again.
+        Assert.That(await Get<IInboxStore>().IsProcessedAsync("consumer-a", messageId, None), Is.False);
+        await InUnitOfWork(uow => Index.UpsertKeysAsync(uow, location, [new(ContactKey.ExternalId("short"), "contact-1")], None));
+        Assert.That(await Index.FindContactIdAsync(location, ContactKey.ExternalId("short"), None), Is.EqualTo("contact-1"));
+    }
+
     private async Task InUnitOfWork(Func<IUnitOfWork, Task> work)
     {
         await using var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None);

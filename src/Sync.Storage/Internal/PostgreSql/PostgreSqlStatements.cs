@@ -240,6 +240,16 @@ internal static partial class PostgreSqlStatements
         """;
 
     /// <summary>
+    /// The inbox mark (one row returned when the message is new, none for a duplicate) and then
+    /// <see cref="ContactTagsAdvance"/>, sent as one command: two result sets, one round trip.
+    /// </summary>
+    public const string InboxMarkThenContactTagsAdvance = $"""
+        {InboxInsertIfNew}
+        RETURNING 1;
+        {ContactTagsAdvance}
+        """;
+
+    /// <summary>
     /// Takes back the last change of each tag in <c>@Tags</c> of one contact, in the transaction that made it (which
     /// still holds the rows): a row it inserted goes, a row it changed says again what it said before.
     /// </summary>
