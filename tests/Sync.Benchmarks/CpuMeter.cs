@@ -19,6 +19,9 @@ internal sealed class CpuMeter
         _start = sample();
     }
 
+    /// <summary>The group of the whole machine's busy CPU time (every process and the kernel), beside the processes'.</summary>
+    public const string Machine = "machine";
+
     /// <summary>Starts measuring the worker processes <paramref name="workerPids"/> and the services.</summary>
     public static CpuMeter Start(Func<IEnumerable<int>> workerPids) => new(() => Sample(workerPids()));
 
@@ -36,6 +39,10 @@ internal sealed class CpuMeter
         {
             return totals;
         }
+
+        // The whole machine, every process and the kernel: user, nice, system, irq, softirq and steal time of all cores.
+        var cpuLine = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        totals[Machine] = new[] { 1, 2, 3, 6, 7, 8 }.Sum(i => double.Parse(cpuLine[i], CultureInfo.InvariantCulture)) / TicksPerSecond;
 
         var workers = workerPids.ToHashSet();
         var self = Environment.ProcessId;

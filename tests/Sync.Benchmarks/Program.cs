@@ -23,7 +23,7 @@ var size = mode switch
     "smoke" => new Sizes(Messages: 300, Upserts: 100, Locations: 4, Webhooks: 100, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
         TagEvents: 100, ScaleOutUpserts: 100, Backlog: 300, QuietSeconds: 2),
     "full" => new Sizes(100_000, 50_000, 20, 20_000, 100, 10_000, 1, 3, 5_000, 10_000, 5_000, 60),
-    _ => new Sizes(4_000, 10_000, 20, 1_500, 100, 10_000, 1, 1, 1_000, 800, 5_000, 6),
+    _ => new Sizes(4_000, 10_000, 20, 1_500, 100, 10_000, 1, 1, 1_000, 3_000, 5_000, 6),
 };
 Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 var workerDll = FindHost("Sync.Worker");
@@ -143,8 +143,7 @@ if (worker is not null)
     Console.WriteLine();
     Console.WriteLine(StageBreakdown.ToMarkdown(worker.Stages));
     Console.WriteLine();
-    Console.WriteLine("CPU per applied upsert during P3's measured drain, by process: " + string.Join(", ", worker.CpuSeconds
-        .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value * 1_000_000 / Math.Max(1, worker.Applied.Count):N0} µs"))));
+    Console.WriteLine("CPU per applied upsert during P3's measured drain, by process: " + CpuSplit(worker));
     Console.WriteLine();
 }
 
@@ -173,6 +172,11 @@ for (var n = 0; n < scale.Count; n++)
     Console.WriteLine($"Ledger of the P6 run with {n + 1} worker(s): sent {scale[n].Sent:N0}, applied {scale[n].AppliedCount:N0}, dead-lettered {scale[n].DeadLettered:N0}: {Verdict(scale[n].Balanced)}");
 }
 
+for (var n = 0; n < scale.Count; n++)
+{
+    Console.WriteLine($"CPU per applied upsert during P6's measured drain with {n + 1} worker(s) ({scale[n].Applied.PerSecond:N0} upserts/s), by process: {CpuSplit(scale[n])}");
+}
+
 if (fairness is not null)
 {
     Console.WriteLine($"Ledger of the P9 run (the backlog cannot drain): {fairness.Ledger}: {Verdict(fairness.Ledger.Balanced)}");
@@ -191,6 +195,17 @@ string? ArgValue(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrD
 bool Runs(string stage) => only is null || only.Contains(stage);
 
 static string Ms(double ms) => double.IsInfinity(ms) ? "∞" : $"{ms:N0} ms";
+
+// CPU time per applied upsert by group of processes, and how busy the whole machine was over the measured stretch.
+static string CpuSplit(WorkerThroughput.Result result)
+{
+    var perUpsert = string.Join(", ", result.CpuSeconds.Where(c => c.Key != CpuMeter.Machine)
+        .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value * 1_000_000 / Math.Max(1, result.Applied.Count):N0} µs")));
+    return result.CpuSeconds.TryGetValue(CpuMeter.Machine, out var machine) && result.Applied.Seconds > 0
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"{perUpsert}; the machine was busy {machine / (result.Applied.Seconds * Environment.ProcessorCount):P0} of {Environment.ProcessorCount} cores")
+        : perUpsert;
+}
 
 static string Verdict(bool balanced) => balanced ? "balanced" : "NOT balanced, run void";
 
