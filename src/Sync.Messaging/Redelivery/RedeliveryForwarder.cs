@@ -43,13 +43,16 @@ public sealed partial class RedeliveryForwarder
     private readonly TimeSpan[] _backoff;
     private readonly ILogger<RedeliveryForwarder> _logger;
     private readonly ErrorQueueDeclarer _errorQueues;
+    private readonly IOptions<HoopAi.HoopAiOptions> _api;
 
     /// <summary>Immediate retries of a transient failure before it is deferred.</summary>
     public int ImmediateRetries => _options.ImmediateRetries;
 
     /// <summary>Creates the forwarder.</summary>
-    public RedeliveryForwarder(IOptions<RedeliveryPolicyOptions> options, ErrorQueueDeclarer errorQueues, ILogger<RedeliveryForwarder> logger)
+    public RedeliveryForwarder(
+        IOptions<RedeliveryPolicyOptions> options, IOptions<HoopAi.HoopAiOptions> api, ErrorQueueDeclarer errorQueues, ILogger<RedeliveryForwarder> logger)
     {
+        _api = api;
         _errorQueues = errorQueues;
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -137,7 +140,7 @@ public sealed partial class RedeliveryForwarder
             {
                 // A slot is reserved for it: it waits for that slot in the tiers, hop by hop, and then uses it.
                 var done = Count(context, ThrottleWaitsHeader);
-                var hop = await ForwardTowardsAsync(context, slot, done + 1);
+                var hop = await ForwardTowardsAsync(context, slot, done + 1, _api.Value.RateLimitMaxWait);
                 LogDeferred(context.MessageId, typeof(T).Name, kind, hop, done + 1);
                 return true;
             }
@@ -186,8 +189,9 @@ public sealed partial class RedeliveryForwarder
 
     /// <summary>
     /// The slot a message waits for (<see cref="SyncHeaders.ApiSlot"/>), or null. When it is still further away than
-    /// <paramref name="nearEnough"/> and a wait tier fits in what is left, the message is sent on through that tier and
-    /// <c>Forwarded</c> is true: the delivery is done with. Otherwise the caller holds the slot while it runs
+    /// <paramref name="nearEnough"/> and a wait tier brings it back at least half of that before the slot
+    /// (<see cref="DelayTiers.HopTowardsSlot"/>), the message is sent on through that tier and <c>Forwarded</c> is true:
+    /// the delivery is done with. Otherwise the caller holds the slot while it runs
     /// the message (<c>ApiSlotScope</c>).
     /// </summary>
     public async Task<(ApiSlot? Slot, bool Forwarded)> WaitForSlotAsync<T>(ConsumeContext<T> context, TimeSpan nearEnough)
@@ -199,13 +203,12 @@ public sealed partial class RedeliveryForwarder
             return (null, false);
         }
 
-        var left = slot!.At - DateTimeOffset.UtcNow;
-        if (left <= nearEnough || _tiers.RoundDown(left) is null)
+        if (_tiers.HopTowardsSlot(slot!.At - DateTimeOffset.UtcNow, nearEnough) is null)
         {
             return (slot, false);
         }
 
-        var hop = await ForwardTowardsAsync(context, slot, Count(context, ThrottleWaitsHeader));
+        var hop = await ForwardTowardsAsync(context, slot, Count(context, ThrottleWaitsHeader), nearEnough);
         LogWaitingForSlot(context.MessageId, slot.At, hop);
         return (slot, true);
     }
@@ -301,12 +304,13 @@ public sealed partial class RedeliveryForwarder
         }
     }
 
-    // Through the longest tier that does not overshoot the slot (the shortest when none fits), carrying the slot along.
-    private async Task<TimeSpan> ForwardTowardsAsync<T>(ConsumeContext<T> context, ApiSlot slot, int count)
+    // Through the tier that brings it back a little before the slot (DelayTiers.HopTowardsSlot), else the longest that
+    // does not overshoot it (the shortest when none fits), carrying the slot along.
+    private async Task<TimeSpan> ForwardTowardsAsync<T>(ConsumeContext<T> context, ApiSlot slot, int count, TimeSpan nearEnough)
         where T : class
     {
         var left = slot.At - DateTimeOffset.UtcNow;
-        var hop = _tiers.RoundDown(left) ?? _tiers.Delays[0];
+        var hop = _tiers.HopTowardsSlot(left, nearEnough) ?? _tiers.RoundDown(left) ?? _tiers.Delays[0];
         await ForwardAsync(context, hop, ThrottleWaitsHeader, count, exactTier: true, (SyncHeaders.ApiSlot, slot.Format()));
         return hop;
     }

@@ -34,17 +34,43 @@ public sealed class When_a_message_waits_for_its_api_slot
         Assert.That(Tiers.RoundDown(TimeSpan.FromSeconds(seconds)), Is.EqualTo(tier is null ? (TimeSpan?)null : TimeSpan.FromSeconds(tier.Value)));
 
     [Test]
-    public void Should_reach_a_slot_in_few_hops_without_passing_it()
+    public void Should_reach_a_slot_in_few_hops_and_come_back_ahead_of_it()
     {
         var left = TimeSpan.FromSeconds(37.4);
         var hops = new List<int>();
-        while (Tiers.RoundDown(left) is { } hop && left > TimeSpan.FromSeconds(1))
+        while (Tiers.HopTowardsSlot(left, TimeSpan.FromSeconds(1)) is { } hop)
         {
             hops.Add((int)hop.TotalSeconds);
             left -= hop;
         }
 
-        Assert.That(hops, Is.EqualTo(new[] { 32, 4, 1 }));
-        Assert.That(left, Is.GreaterThanOrEqualTo(TimeSpan.Zero).And.LessThanOrEqualTo(TimeSpan.FromSeconds(1)));
+        Assert.That(hops, Is.EqualTo(new[] { 32, 4 }));
+        Assert.That(left, Is.EqualTo(TimeSpan.FromSeconds(1.4)), "the rest is waited in the consumer");
+    }
+
+    [TestCase(0.2)]
+    [TestCase(1.0)]
+    public void Should_run_a_message_whose_slot_is_near_enough_now(double seconds) =>
+        Assert.That(Tiers.HopTowardsSlot(TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(1)), Is.Null);
+
+    [Test]
+    public void Should_bring_every_message_back_between_half_and_one_and_a_half_of_the_near_enough_wait_before_its_slot()
+    {
+        var nearEnough = TimeSpan.FromSeconds(1);
+        var early = new List<double>();
+        for (var ms = 1_001; ms < 300_000; ms += 7)
+        {
+            var left = TimeSpan.FromMilliseconds(ms);
+            while (Tiers.HopTowardsSlot(left, nearEnough) is { } hop)
+            {
+                Assert.That(hop, Is.LessThan(left), "a hop never passes the slot");
+                left -= hop;
+            }
+
+            early.Add(left.TotalSeconds);
+        }
+
+        Assert.That(early.Min(), Is.GreaterThanOrEqualTo(0.5), "the broker's delays have half a second before the slot is missed");
+        Assert.That(early.Max(), Is.LessThan(1.5), "a consumer waits at most one and a half times the near-enough wait");
     }
 }
