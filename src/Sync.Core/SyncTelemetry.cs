@@ -61,6 +61,13 @@ public static class SyncTelemetry
     public static readonly Counter<long> ApiRateLimited = Meter.CreateCounter<long>(
         "sync.api.rate_limited", "{call}", "API calls answered 429, by route.");
 
+    /// <summary>
+    /// API slots a message waited for in the queue's tiers but reached too late to use: its call reserved again, and the
+    /// slot went unused. A steady rise means budget is being wasted (consumers or the broker too slow to be on time).
+    /// </summary>
+    public static readonly Counter<long> ApiSlotsMissed = Meter.CreateCounter<long>(
+        "sync.api.slots.missed", "{slot}", "API slots reserved for a message that came back too late to use them.");
+
     /// <summary>The rate budget the API last announced, by <c>location</c> (capped) and <c>window</c> (<c>burst</c>, <c>daily</c>).</summary>
     public static readonly Gauge<long> ApiBudgetRemaining = Meter.CreateGauge<long>(
         "sync.api.budget.remaining", "{call}", "Requests left in the API's window for a location, as it last announced.");
@@ -130,8 +137,8 @@ public static class SyncTelemetry
 
     /// <summary>
     /// Starts the counters an alert divides or rates at zero for their known labels, so a rule sees 0 rather than no
-    /// series before the first failure: 429s per route, refreshes per result, circuits opened, dead letters per work
-    /// queue and classification.
+    /// series before the first failure: 429s per route, refreshes per result, circuits opened, API slots missed, dead
+    /// letters per work queue and classification.
     /// </summary>
     public static void StartCountersAtZero(IEnumerable<string> routes, IEnumerable<string> workQueues, IEnumerable<string> classifications)
     {
@@ -152,6 +159,8 @@ public static class SyncTelemetry
         {
             CircuitOpened.Add(0, new KeyValuePair<string, object?>("circuit", circuit));
         }
+
+        ApiSlotsMissed.Add(0);
 
         var kinds = classifications.ToList();
         foreach (var queue in workQueues)

@@ -12,7 +12,7 @@ namespace Sync.Benchmarks;
 internal static class ApiBudget
 {
     public sealed record Result(
-        double CallsPerSecond, double LimitPerSecond, long Calls, long RateLimited, double WindowSeconds,
+        double CallsPerSecond, double LimitPerSecond, long Calls, long RateLimited, double WindowSeconds, long SlotsMissed,
         Ledger Ledger, string Settings)
     {
         public double Ratio => CallsPerSecond / LimitPerSecond;
@@ -79,6 +79,7 @@ internal static class ApiBudget
             await Task.Delay(end - clock.Elapsed);
             var stop = Calls(sandbox);
             var window = (clock.Elapsed - startAt).TotalSeconds;
+            var missed = (long)await WorkerProcess.SumAsync(processes, "sync_api_slots_missed_total");
 
             foreach (var process in processes)
             {
@@ -90,7 +91,7 @@ internal static class ApiBudget
                 .Select(c => ids.GetValueOrDefault(c.Email ?? "", "(unexpected contact)")).ToList();
             var ledger = await rig.AccountAsync([.. ids.Values], applied);
             var ok = stop.Ok - start.Ok;
-            return new Result(ok / window, perSecond * locations, stop.All - start.All, stop.RateLimited - start.RateLimited, window, ledger, settings);
+            return new Result(ok / window, perSecond * locations, stop.All - start.All, stop.RateLimited - start.RateLimited, window, missed, ledger, settings);
         }
         finally
         {

@@ -160,6 +160,7 @@ if (worker is not null)
 if (budget is not null)
 {
     Console.WriteLine($"Ledger of the P4 run (the backlog is not meant to drain): {budget.Ledger}: {Verdict(budget.Ledger.Balanced)}");
+    Console.WriteLine($"P4: API slots reserved for a message that came back too late to use them, over the whole run: {budget.SlotsMissed:N0} (sync_api_slots_missed_total)");
 }
 
 if (tags is not null)

@@ -22,7 +22,8 @@ public static class ApiSlotScope
 
     /// <summary>
     /// Takes the slot held for <paramref name="locationId"/>, once; false when none is held for it, or it passed more
-    /// than <paramref name="maxAge"/> ago (a message that came back late reserves afresh rather than crowd the schedule).
+    /// than <paramref name="maxAge"/> ago (a message that came back late reserves afresh rather than crowd the schedule; the
+    /// slot is counted in <see cref="SyncTelemetry.ApiSlotsMissed"/>).
     /// </summary>
     internal static bool TryTake(string locationId, DateTimeOffset now, TimeSpan maxAge, out DateTimeOffset at)
     {
@@ -36,6 +37,7 @@ public static class ApiSlotScope
         holder.Slot = null;
         if (now - slot.At > maxAge)
         {
+            SyncTelemetry.ApiSlotsMissed.Add(1);
             return false;
         }
 

@@ -66,13 +66,13 @@ public sealed class DelayTiers
     /// <summary>
     /// The tier a message waiting for an API slot <paramref name="left"/> away goes through next, or null when it should
     /// run now and wait the rest in its consumer. A message runs now once the slot is at most
-    /// <paramref name="nearEnough"/> away; otherwise it takes the longest tier that brings it back at least half of
-    /// <paramref name="nearEnough"/> before the slot, so the broker's own delays (the wait queue's expiry, the hop back,
-    /// the queue it lands in) do not make it miss the slot. It runs now too when no tier is that short: it then waits
-    /// less than one and a half times <paramref name="nearEnough"/> in its consumer.
+    /// <paramref name="nearEnough"/> away; otherwise it takes the longest tier that brings it back at least a fifth of
+    /// <paramref name="nearEnough"/> (200 ms by default) before the slot, so the broker's own delays (the wait queue's
+    /// expiry, the hop back) do not make it miss the slot, as a hop that landed right on the slot did. It runs now too
+    /// when no tier is that short: it then waits less than 1.2 times <paramref name="nearEnough"/> in its consumer.
     /// </summary>
     public TimeSpan? HopTowardsSlot(TimeSpan left, TimeSpan nearEnough) =>
-        left <= nearEnough ? null : RoundDown(left - (nearEnough / 2));
+        left <= nearEnough ? null : RoundDown(left - (nearEnough / 5));
 
     /// <summary>The name of a tier's exchange and wait queue, e.g. <c>sync-delay-4s</c>.</summary>
     public static string NameOf(TimeSpan tier) => $"sync-delay-{(long)tier.TotalSeconds}s";

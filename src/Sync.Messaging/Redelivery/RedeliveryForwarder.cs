@@ -189,7 +189,7 @@ public sealed partial class RedeliveryForwarder
 
     /// <summary>
     /// The slot a message waits for (<see cref="SyncHeaders.ApiSlot"/>), or null. When it is still further away than
-    /// <paramref name="nearEnough"/> and a wait tier brings it back at least half of that before the slot
+    /// <paramref name="nearEnough"/> and a wait tier brings it back at least a fifth of that before the slot
     /// (<see cref="DelayTiers.HopTowardsSlot"/>), the message is sent on through that tier and <c>Forwarded</c> is true:
     /// the delivery is done with. Otherwise the caller holds the slot while it runs
     /// the message (<c>ApiSlotScope</c>).
