@@ -15,7 +15,7 @@ public sealed class WebhookReceivedConsumerDefinition : ConsumerDefinition<Webho
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
-        EndpointName = "webhook-received";
+        EndpointName = WebhookLanes.WorkQueue;
         ConcurrentMessageLimit = _options.WebhookConcurrency;
     }
 

@@ -24,6 +24,9 @@ public enum WebhookLane
 /// </summary>
 public sealed class WebhookLanes
 {
+    /// <summary>The work queue: what each location sends within its budget, and messages back from the tiers holding an API slot.</summary>
+    public const string WorkQueue = "webhook-received";
+
     /// <summary>The backlog lane's quorum queue (and the fanout exchange of the same name bound to it).</summary>
     public const string BacklogQueue = "webhook-received-backlog";
 

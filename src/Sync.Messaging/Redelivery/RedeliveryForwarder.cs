@@ -311,19 +311,28 @@ public sealed partial class RedeliveryForwarder
     {
         var left = slot.At - DateTimeOffset.UtcNow;
         var hop = _tiers.HopTowardsSlot(left, nearEnough) ?? _tiers.RoundDown(left) ?? _tiers.Delays[0];
-        await ForwardAsync(context, hop, ThrottleWaitsHeader, count, exactTier: true, (SyncHeaders.ApiSlot, slot.Format()));
+        await ForwardAsync(context, hop, ThrottleWaitsHeader, count, exactTier: true, SlotReturnQueue(QueueOf(context)),
+            (SyncHeaders.ApiSlot, slot.Format()));
         return hop;
     }
 
+    /// <summary>
+    /// The queue a message holding an API slot comes back to from the tiers: its own, except that the backlog lane's come
+    /// back to the work queue. A message that holds a slot comes back at its location's API pace, so it stays within the
+    /// work queue's share (what a location may send within its budget); in the backlog lane it would land behind the
+    /// unreserved rest of a flood and reach its slot too late.
+    /// </summary>
+    public static string SlotReturnQueue(string queue) =>
+        string.Equals(queue, Lanes.WebhookLanes.BacklogQueue, StringComparison.Ordinal) ? Lanes.WebhookLanes.WorkQueue : queue;
+
     private Task ForwardAsync<T>(ConsumeContext<T> context, TimeSpan delay, string header, int count, params (string Name, string Value)[] more)
         where T : class =>
-        ForwardAsync(context, delay, header, count, exactTier: false, more);
+        ForwardAsync(context, delay, header, count, exactTier: false, QueueOf(context), more);
 
     private async Task ForwardAsync<T>(
-        ConsumeContext<T> context, TimeSpan delay, string header, int count, bool exactTier, params (string Name, string Value)[] more)
+        ConsumeContext<T> context, TimeSpan delay, string header, int count, bool exactTier, string queue, params (string Name, string Value)[] more)
         where T : class
     {
-        var queue = QueueOf(context);
         var tier = DelayTiers.NameOf(exactTier ? delay : _tiers.RoundUp(delay));
         var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{tier}?type=fanout"));
         var epoch = EpochOf(context);

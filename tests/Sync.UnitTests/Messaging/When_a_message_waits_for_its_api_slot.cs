@@ -73,4 +73,13 @@ public sealed class When_a_message_waits_for_its_api_slot
         Assert.That(early.Min(), Is.GreaterThanOrEqualTo(0.2), "the broker's delays have 200 ms before the slot is missed");
         Assert.That(early.Max(), Is.LessThan(1.2), "a consumer waits less than 1.2 times the near-enough wait");
     }
+
+    [Test]
+    public void Should_bring_a_backlog_lane_message_holding_a_slot_back_to_the_work_queue() =>
+        Assert.That(RedeliveryForwarder.SlotReturnQueue("webhook-received-backlog"), Is.EqualTo("webhook-received"));
+
+    [TestCase("webhook-received")]
+    [TestCase("change-contact-tags")]
+    public void Should_bring_any_other_message_holding_a_slot_back_to_its_own_queue(string queue) =>
+        Assert.That(RedeliveryForwarder.SlotReturnQueue(queue), Is.EqualTo(queue));
 }
