@@ -52,6 +52,7 @@ public sealed partial class RedeliveryForwarder
     public RedeliveryForwarder(
         IOptions<RedeliveryPolicyOptions> options, IOptions<HoopAi.HoopAiOptions> api, ErrorQueueDeclarer errorQueues, ILogger<RedeliveryForwarder> logger)
     {
+        ArgumentNullException.ThrowIfNull(api);
         _api = api;
         _errorQueues = errorQueues;
         ArgumentNullException.ThrowIfNull(options);

@@ -26,21 +26,6 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
         return UpsertSortedKeysAsync(unitOfWork, locationId, SortKeys(entries), time.GetUtcNow(), cancellationToken);
     }
 
-    private static List<(string Kind, string Value, string ContactId)> SortKeys(IReadOnlyCollection<ContactKeyEntry> entries) =>
-        entries
-            .GroupBy(e => (Kind: DbValues.ToDb(e.Key.Kind), e.Key.Value))
-            .Select(g => (g.Key.Kind, g.Key.Value, ContactId: g.Last().ContactId))
-            .OrderBy(e => e.Kind, StringComparer.Ordinal)
-            .ThenBy(e => e.Value, StringComparer.Ordinal)
-            .ToList();
-
-    private static List<TagChange> SortChanges(IReadOnlyCollection<TagChange> changes) =>
-        changes
-            .GroupBy(c => TagChange.NormaliseTag(c.Tag), StringComparer.Ordinal)
-            .Select(g => new TagChange(g.Key, g.Last().Operation))
-            .OrderBy(c => c.Tag, StringComparer.Ordinal)
-            .ToList();
-
     public Task UpsertKeysAndCommitAsync(IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<ContactKeyEntry> entries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(unitOfWork);
@@ -276,6 +261,21 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
     protected abstract Task RevertSortedTagsAsync(
         IUnitOfWork unitOfWork, string locationId, string contactId, IReadOnlyList<string> tags, CancellationToken cancellationToken);
 
+    private static List<(string Kind, string Value, string ContactId)> SortKeys(IReadOnlyCollection<ContactKeyEntry> entries) =>
+        entries
+            .GroupBy(e => (Kind: DbValues.ToDb(e.Key.Kind), e.Key.Value))
+            .Select(g => (g.Key.Kind, g.Key.Value, ContactId: g.Last().ContactId))
+            .OrderBy(e => e.Kind, StringComparer.Ordinal)
+            .ThenBy(e => e.Value, StringComparer.Ordinal)
+            .ToList();
+
+    private static List<TagChange> SortChanges(IReadOnlyCollection<TagChange> changes) =>
+        changes
+            .GroupBy(c => TagChange.NormaliseTag(c.Tag), StringComparer.Ordinal)
+            .Select(g => new TagChange(g.Key, g.Last().Operation))
+            .OrderBy(c => c.Tag, StringComparer.Ordinal)
+            .ToList();
+
     private static ContactKeyEntry ToEntry(KeyRow row) =>
         new(ContactKey.Create(DbValues.ContactKeyKindFromDb(row.Kind), row.Value), row.ContactId);
 
@@ -464,19 +464,10 @@ internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, Time
     protected override Task UpsertSortedKeysAndCommitAsync(
         IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var parameters = KeysParameters(locationId, keys, now);
-        if (unitOfWork is UnitOfWork own)
-        {
-            return own.ExecuteAndCommitAsync(PostgreSqlStatements.ContactKeysUpsert, parameters, Database.CommandTimeoutSeconds, cancellationToken);
-        }
-
-        return UpsertThenCommitAsync();
-
-        async Task UpsertThenCommitAsync()
-        {
-            await unitOfWork.Connection.ExecuteAsync(Database.Command(PostgreSqlStatements.ContactKeysUpsert, parameters, unitOfWork, cancellationToken));
-            await unitOfWork.CommitAsync(cancellationToken);
-        }
+        var own = unitOfWork as UnitOfWork
+                  ?? throw new ArgumentException("The unit of work must come from this store's IUnitOfWorkFactory.", nameof(unitOfWork));
+        return own.ExecuteAndCommitAsync(PostgreSqlStatements.ContactKeysUpsert, KeysParameters(locationId, keys, now),
+            Database.CommandTimeoutSeconds, cancellationToken);
     }
 
     protected override async Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceSortedTagsAsync(

@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
+using Sync.Core;
 using Sync.Emitter;
 using Sync.IntegrationTests.Worker;
 using Sync.Messaging;
+using Sync.Messaging.Lanes;
 using Sync.Sandbox;
 
 namespace Sync.IntegrationTests.Failures;
@@ -23,10 +26,40 @@ public sealed class When_one_location_has_a_backlog_the_others_are_not_kept_wait
     private bool _othersApplied;
     private bool _backlogApplied;
     private HandoffOutcome[] _outcomes = null!;
+    private MeterListener? _deliveries;
+    private int _backlogLaneDeliveries;
 
     [OneTimeSetUp]
     public async Task Apply_a_backlog_and_a_few_events_behind_it()
     {
+        // Every delivery a queue hands the worker is recorded as its "pipeline" stage, labelled with the queue.
+        _deliveries = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                // By name: the listener may start while SyncTelemetry's instruments are still being created.
+                if (instrument.Meter.Name == SyncTelemetry.Name && instrument.Name == "sync.worker.stage.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        _deliveries.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            string? queue = null, stage = null;
+            foreach (var tag in tags)
+            {
+                queue = tag.Key == "consumer" ? tag.Value as string : queue;
+                stage = tag.Key == "stage" ? tag.Value as string : stage;
+            }
+
+            if (stage == "pipeline" && queue == WebhookLanes.BacklogQueue)
+            {
+                Interlocked.Increment(ref _backlogLaneDeliveries);
+            }
+        });
+        _deliveries.Start();
+
         _worker = await WorkerHarness.StartAsync(new SandboxOptions { RateLimit = { BurstLimit = 100, BurstIntervalMilliseconds = 10_000 } });
         await _worker.InstallPrivateAsync(Hot);
         foreach (var other in Others)
@@ -63,6 +96,7 @@ public sealed class When_one_location_has_a_backlog_the_others_are_not_kept_wait
     [OneTimeTearDown]
     public async Task Stop()
     {
+        _deliveries?.Dispose();
         if (_worker is not null)
         {
             await _worker.DisposeAsync();
@@ -75,6 +109,16 @@ public sealed class When_one_location_has_a_backlog_the_others_are_not_kept_wait
         Assert.That(_othersApplied, Is.True, "the five other locations' events were applied");
         Assert.That(_hotAppliedWhenOthersWere, Is.LessThan(Backlog / 2),
             "the busy location had applied less than half its backlog when the others' events were all applied");
+    }
+
+    [Test]
+    public void Should_take_each_backlog_lane_message_from_the_lane_once_and_bring_it_back_to_the_work_queue_for_its_slot()
+    {
+        // The first 100 of the busy location's events fit its burst and go to the work queue; at most the other 200
+        // go to the backlog lane. Those whose slots lie ahead wait in the tiers and come back to the work queue, so the
+        // lane delivers each of its messages once; coming back to the lane, each would be delivered there again.
+        Assert.That(_backlogApplied, Is.True);
+        Assert.That(_backlogLaneDeliveries, Is.GreaterThan(0).And.LessThanOrEqualTo(Backlog - 100));
     }
 
     [Test]
