@@ -9,7 +9,8 @@ namespace Sync.Benchmarks;
 
 /// <summary>
 /// P1, P2, P10 and P7 with one ingress process (the built Sync.Ingress) reaching RabbitMQ through a TCP proxy:
-/// signed source webhooks sent by 64 connections with the broker up (accepted/s, P1); then, still up, half as many
+/// after a warm-up (rounds of webhooks until the ingress's JIT is idle), signed source webhooks sent by 64 connections
+/// with the broker up (accepted/s, P1); then, still up, half as many
 /// on an open-loop schedule at half P1's rate, and the same to a bare Kestrel endpoint by the same client (p99 ÷ p99,
 /// P2); then as many as in P1 with the proxy cut (accepted/s while every one spills to the outbox, P10), then the proxy
 /// restored and the ingress's relay draining the spilled rows (rows/s from the first row sent to the last, P7).
@@ -25,7 +26,7 @@ internal static class IngressThroughput
         Measurement Up, OpenLoopLatency Latency, OpenLoopLatency Kestrel, Measurement Down, Measurement Relay,
         long Sent, long Accepted, long Refused, long Queued, long LeftInOutbox, bool Balanced, string Settings, string LatencySettings);
 
-    public static async Task<Result> RunAsync(int webhooks, string ingressDll, Progress progress)
+    public static async Task<Result> RunAsync(int webhooks, TimeSpan warmUpLimit, string ingressDll, Progress progress)
     {
         await using var rig = await BenchRig.CreateAsync();
         for (var l = 0; l < Locations; l++)
@@ -49,7 +50,15 @@ internal static class IngressThroughput
         var address = new Uri($"http://127.0.0.1:{port}");
         await ingress.WaitReadyAsync(http, address, "ingress");
 
-        var settings = $"{webhooks:N0} signed source webhooks per phase over {Locations} locations, {Connections} connections, ingress defaults";
+        // A fresh ingress compiles its hot path for seconds under load: P1 is of a warm one. Rounds of webhooks until its
+        // JIT has been idle (under 50 ms of compiling a second) for two rounds in a row, or the limit.
+        var (warmSent, warmAccepted, warmRefused, warmSeconds, warmIdle) = await WarmUpAsync(http, address, signer, webhooks, warmUpLimit);
+        Progress.Say(warmIdle
+            ? $"ingress: JIT idle after {warmSeconds:0.#} s of warm-up ({warmSent:N0} webhooks)"
+            : $"ingress: still compiling after {warmSeconds:0.#} s of warm-up ({warmSent:N0} webhooks); measuring all the same");
+
+        var settings = $"{webhooks:N0} signed source webhooks per phase over {Locations} locations, {Connections} connections, ingress defaults, " +
+                       $"after a warm-up of rounds of {webhooks:N0} until the ingress's JIT is idle (at most {warmUpLimit.TotalSeconds:0} s)";
         Progress.Say($"ingress: {webhooks:N0} webhooks with the broker up");
         var up = await SendAsync(http, address, signer, "up", webhooks);
 
@@ -89,13 +98,38 @@ internal static class IngressThroughput
         var relaySeconds = clock?.Elapsed.TotalSeconds ?? double.NaN;
         var queued = await rig.MessageCountAsync([BenchRig.WebhookQueue, BenchRig.BacklogQueue]);
         ingress.Kill();
-        var sent = 2L * webhooks + latencyCount;
-        var accepted = up.Accepted + latency.Answered200 + down.Accepted;
-        var refused = up.Refused + latency.Refused + down.Refused;
+        var sent = warmSent + 2L * webhooks + latencyCount;
+        var accepted = warmAccepted + up.Accepted + latency.Answered200 + down.Accepted;
+        var refused = warmRefused + up.Refused + latency.Refused + down.Refused;
         var balanced = accepted + refused == sent && queued >= accepted && pending == 0;
         return new Result(up.Rate, latency, kestrel, down.Rate, new Measurement((spilled - 1) / relaySeconds, spilled, relaySeconds),
             sent, accepted, refused, queued, pending, balanced, settings, latencySettings);
     }
+
+    private static async Task<(long Sent, long Accepted, long Refused, double Seconds, bool Idle)> WarmUpAsync(
+        HttpClient http, Uri address, IWebhookSigner signer, int round, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        long sent = 0, accepted = 0, refused = 0;
+        var quiet = 0;
+        var jit = await JitSecondsAsync(http, address);
+        for (var i = 0; quiet < 2 && clock.Elapsed < limit; i++)
+        {
+            var started = clock.Elapsed;
+            var (_, roundAccepted, roundRefused) = await SendAsync(http, address, signer, $"warm{i}", round, quietly: true);
+            sent += round;
+            accepted += roundAccepted;
+            refused += roundRefused;
+            var now = await JitSecondsAsync(http, address);
+            quiet = (now - jit) / (clock.Elapsed - started).TotalSeconds < 0.05 ? quiet + 1 : 0;
+            jit = now;
+        }
+
+        return (sent, accepted, refused, clock.Elapsed.TotalSeconds, quiet >= 2);
+    }
+
+    private static async Task<double> JitSecondsAsync(HttpClient http, Uri address) =>
+        PrometheusText.Sum(await http.GetStringAsync(new Uri(address, "/metrics")), "dotnet_jit_compilation_time_seconds_total");
 
     private static List<OutgoingWebhook> Events(string phase, int count)
     {
@@ -105,7 +139,8 @@ internal static class IngressThroughput
     }
 
     // Refused: answered 429 (the ingress's answer to a webhook it could not hand over in time; the sender retries it).
-    private static async Task<(Measurement Rate, long Accepted, long Refused)> SendAsync(HttpClient http, Uri address, IWebhookSigner signer, string phase, int count)
+    private static async Task<(Measurement Rate, long Accepted, long Refused)> SendAsync(
+        HttpClient http, Uri address, IWebhookSigner signer, string phase, int count, bool quietly = false)
     {
         var events = Events(phase, count);
         var options = new EmitterOptions { Target = new Uri(address, "/webhooks/sources/crm"), Concurrency = Connections };
@@ -113,8 +148,12 @@ internal static class IngressThroughput
         var report = await new WebhookEmitter(http, signer, options).SendAsync(events);
         var seconds = clock.Elapsed.TotalSeconds;
         var accepted = report.Entries.Count(e => e.Status == 200);
-        Progress.Say($"ingress {phase}: {string.Join(", ", report.ByStatus.OrderBy(s => s.Key).Select(s => $"status {s.Key}: {s.Value}"))}; " +
-                     $"p50 {report.LatencyPercentile(50):F1} ms, p99 {report.LatencyPercentile(99):F1} ms");
+        if (!quietly)
+        {
+            Progress.Say($"ingress {phase}: {string.Join(", ", report.ByStatus.OrderBy(s => s.Key).Select(s => $"status {s.Key}: {s.Value}"))}; " +
+                         $"p50 {report.LatencyPercentile(50):F1} ms, p99 {report.LatencyPercentile(99):F1} ms");
+        }
+
         return (new Measurement(accepted / seconds, accepted, seconds), accepted, report.Entries.Count(e => e.Status == 429));
     }
 }

@@ -20,10 +20,10 @@ if (only is not null && (only.Length == 0 || only.Except(stages, StringComparer.
 var outFile = ArgValue("--out") ?? Path.Combine(Environment.CurrentDirectory, $"benchmark-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
 var size = mode switch
 {
-    "smoke" => new Sizes(Messages: 300, Upserts: 100, Locations: 4, Webhooks: 100, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
+    "smoke" => new Sizes(Messages: 300, Upserts: 100, Locations: 4, Webhooks: 100, IngressWarmUpSeconds: 2, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
         TagEvents: 100, ScaleOutLocations: 20, ScaleOutSeconds: 2, ScaleOutSettleSeconds: 5, Backlog: 300, QuietSeconds: 2),
-    "full" => new Sizes(100_000, 50_000, 20, 20_000, 100, 10_000, 1, 3, 5_000, 150, 30, 60, 5_000, 60),
-    _ => new Sizes(4_000, 10_000, 20, 1_500, 100, 10_000, 1, 1, 1_000, 60, 6, 20, 5_000, 6),
+    "full" => new Sizes(100_000, 50_000, 20, 20_000, 30, 100, 10_000, 1, 3, 5_000, 150, 30, 60, 5_000, 60),
+    _ => new Sizes(4_000, 10_000, 20, 1_500, 10, 100, 10_000, 1, 1, 1_000, 60, 6, 20, 5_000, 6),
 };
 Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 var workerDll = FindHost("Sync.Worker");
@@ -35,7 +35,7 @@ var raw = await Baselines.RawBrokerAsync(size.Messages, 128, 1024, progress);
 Progress.Say($"raw broker: {raw.PerSecond:N0} msg/s");
 var bare = await Baselines.BareMassTransitAsync(size.Messages, 128, 1024, progress);
 Progress.Say($"bare MassTransit: {bare.PerSecond:N0} msg/s");
-var ingress = Runs("ingress") ? await IngressThroughput.RunAsync(size.Webhooks, ingressDll, progress) : null;
+var ingress = Runs("ingress") ? await IngressThroughput.RunAsync(size.Webhooks, TimeSpan.FromSeconds(size.IngressWarmUpSeconds), ingressDll, progress) : null;
 if (ingress is not null)
 {
     Progress.Say($"ingress: {ingress.Up.PerSecond:N0}/s accepted with the broker up, {ingress.Down.PerSecond:N0}/s with it unreachable; relay {ingress.Relay.PerSecond:N0} rows/s; ledger {Verdict(ingress.Balanced)}");
@@ -230,5 +230,5 @@ internal sealed record Row(string Id, string Figure, string Settings, string Mea
 
 /// <summary>How big each stage is in a mode.</summary>
 internal sealed record Sizes(
-    int Messages, int Upserts, int Locations, int Webhooks, int BudgetLimit, int BudgetIntervalMs, int BudgetSkip, int BudgetWindow,
+    int Messages, int Upserts, int Locations, int Webhooks, int IngressWarmUpSeconds, int BudgetLimit, int BudgetIntervalMs, int BudgetSkip, int BudgetWindow,
     int TagEvents, int ScaleOutLocations, int ScaleOutSeconds, int ScaleOutSettleSeconds, int Backlog, int QuietSeconds);
