@@ -19,6 +19,7 @@ public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, 
     private TimeSpan _interval;
     private long _spilledWhileOpen;
     private CancellationTokenSource _opened = new();
+    private TaskCompletionSource _closed = ClosedAlready();
 
     /// <summary>Whether publishes are being skipped now.</summary>
     public bool IsOpen
@@ -44,6 +45,22 @@ public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, 
             lock (_lock)
             {
                 return _opened.Token;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes when the circuit closes: already complete while it is closed; while it is open, complete once a publish
+    /// has succeeded. Callers that wait for the broker to come back (the relay's lanes) resume together, at once,
+    /// instead of at their next poll.
+    /// </summary>
+    public Task Closed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _closed.Task;
             }
         }
     }
@@ -101,6 +118,7 @@ public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, 
 
             _open = false;
             _opened = new CancellationTokenSource();
+            _closed.TrySetResult(); // continuations run asynchronously, outside this lock
             var skipped = _spilledWhileOpen;
             _spilledWhileOpen = 0;
             LogClosed(logger, skipped);
@@ -170,6 +188,7 @@ public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, 
         }
 
         _open = true;
+        _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _interval = settings.PublishProbeInterval;
         _nextProbeAt = time.GetUtcNow() + _interval;
         LogOpened(logger, reason, _interval.TotalMilliseconds);
@@ -188,6 +207,13 @@ public sealed partial class PublisherCircuit(IOptions<RabbitMqOptions> options, 
         {
             _probing = false;
         }
+    }
+
+    private static TaskCompletionSource ClosedAlready()
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        closed.SetResult();
+        return closed;
     }
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning,

@@ -84,7 +84,9 @@ public sealed partial class OutboxRelay : BackgroundService
             {
                 if (!_circuit.TryEnter(out var probe, countSkip: false))
                 {
-                    await Task.Delay(options.PollInterval, _time, stoppingToken);
+                    // The broker is down: try again at the next poll (one lane probes when it is due), or at once when
+                    // a publish has closed the circuit, so that every lane drains the backlog, not the probe's alone.
+                    await Task.WhenAny(_circuit.Closed, Task.Delay(options.PollInterval, _time, stoppingToken));
                     continue;
                 }
 

@@ -64,6 +64,29 @@ public sealed class PublisherCircuitTests
     }
 
     [Test]
+    public void Should_tell_waiters_when_it_closes_and_not_before()
+    {
+        var whileClosed = _circuit.Closed;
+        _circuit.BrokerLost("connection reset");
+        var whileOpen = _circuit.Closed;
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _circuit.TryEnter(out var probe);
+        var beforeTheProbeAnswers = whileOpen.IsCompleted;
+        _circuit.Succeeded(probe);
+        var completedOnClosing = whileOpen.Wait(TimeSpan.FromSeconds(5));
+        _circuit.BrokerLost("connection reset again");
+        var nextOpening = _circuit.Closed;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(whileClosed.IsCompleted, Is.True, "nothing to wait for while closed");
+            Assert.That(beforeTheProbeAnswers, Is.False, "open until a publish succeeds");
+            Assert.That(completedOnClosing, Is.True, "waiters resume when the probe closes it");
+            Assert.That(nextOpening.IsCompleted, Is.False, "each opening has its own wait");
+        });
+    }
+
+    [Test]
     public void Should_open_once_when_the_broker_is_lost_and_probe_at_once_when_told_it_is_back()
     {
         _circuit.BrokerLost("connection reset");
