@@ -110,6 +110,21 @@ internal sealed class BenchRig : IAsyncDisposable
         _storage.GetRequiredService<IInstallationStore>().SaveAsync(new Installation(location, null, AuthMode.PrivateIntegration,
             InstallationStatus.Active, token, null, null, DateTimeOffset.UtcNow), CancellationToken.None);
 
+    /// <summary>Empties the queues and returns how many messages they held.</summary>
+    public async Task<long> PurgeAsync(IEnumerable<string> queues)
+    {
+        var factory = new ConnectionFactory { Uri = VirtualHost.AmqpUri };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var total = 0L;
+        foreach (var queue in queues)
+        {
+            total += await channel.QueuePurgeAsync(queue);
+        }
+
+        return total;
+    }
+
     /// <summary>Messages ready in the queues, summed (stop the consumers first: a message a consumer holds is not counted).</summary>
     public async Task<long> MessageCountAsync(IEnumerable<string> queues)
     {
