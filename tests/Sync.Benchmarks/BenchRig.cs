@@ -1,4 +1,5 @@
 using Npgsql;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -191,35 +192,13 @@ internal sealed class BenchRig : IAsyncDisposable
         foreach (var queue in queues)
         {
             // Thousands at a time through a consumer (one basic.get per message costs a round trip each), then the rest.
+            // Acknowledged one by one and on a channel of its own: whatever the broker sent that was not yet taken (the
+            // queues still move: the wait tiers expire into the work queues) goes back to its queue when that channel
+            // closes, for the basic.get below; a message taken twice that way is counted as a copy, never lost.
             var ready = (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
             if (ready > 100)
             {
-                var taken = new List<string>();
-                var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var consumer = new AsyncEventingBasicConsumer(channel);
-                consumer.ReceivedAsync += (_, delivery) =>
-                {
-                    lock (taken)
-                    {
-                        taken.Add(EventIdOf(delivery.Body));
-                        if (taken.Count >= ready)
-                        {
-                            all.TrySetResult();
-                        }
-                    }
-
-                    return Task.CompletedTask;
-                };
-                var tag = await channel.BasicConsumeAsync(queue, autoAck: true, consumer);
-                await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30)));
-                await channel.BasicCancelAsync(tag);
-                // Deliveries the broker sent before the cancel are handed to the consumer in order, ahead of it: let
-                // the last of them run before the list is read (each was taken off the queue when it was sent).
-                await Task.Delay(200);
-                lock (taken)
-                {
-                    ids.AddRange(taken);
-                }
+                ids.AddRange(await ConsumeEventIdsAsync(connection, queue, ready));
             }
 
             while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
@@ -229,6 +208,47 @@ internal sealed class BenchRig : IAsyncDisposable
         }
 
         return ids;
+    }
+
+    private static async Task<List<string>> ConsumeEventIdsAsync(IConnection connection, string queue, uint ready)
+    {
+        var taken = new List<string>();
+        var lastTaken = Stopwatch.StartNew();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.BasicQosAsync(0, 1_000, false);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            // Counted before it is acknowledged: one whose acknowledgement does not reach the broker before the channel
+            // closes comes back for the basic.get and is counted again, as a copy.
+            lock (taken)
+            {
+                taken.Add(EventIdOf(delivery.Body));
+                lastTaken.Restart();
+            }
+
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+        };
+        await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+            lock (taken)
+            {
+                // All that was there, or nothing more for a while (some of it moved on to another queue meanwhile).
+                if (taken.Count >= ready || lastTaken.Elapsed > TimeSpan.FromMilliseconds(500))
+                {
+                    break;
+                }
+            }
+        }
+
+        await channel.CloseAsync();
+        lock (taken)
+        {
+            return [.. taken];
+        }
     }
 
     // A MassTransit envelope: {"messageId", ..., "message": {"eventId", ...}}; the wait tiers keep the body as it was.
