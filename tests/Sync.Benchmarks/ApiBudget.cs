@@ -86,10 +86,7 @@ internal static class ApiBudget
                 await process.StopAsync();
             }
 
-            var ids = backlog.ToDictionary(e => e.Contact.Email!, e => e.Id, StringComparer.Ordinal);
-            var applied = Enumerable.Range(0, locations).SelectMany(l => sandbox.State.Contacts.ForLocation(BenchRig.LocationId(l)))
-                .Select(c => ids.GetValueOrDefault(c.Email ?? "", "(unexpected contact)")).ToList();
-            var ledger = await rig.AccountAsync([.. ids.Values], applied);
+            var ledger = await rig.AccountAsync(backlog, sandbox, locations);
             var ok = stop.Ok - start.Ok;
             return new Result(ok / window, perSecond * locations, stop.All - start.All, stop.RateLimited - start.RateLimited, window, missed, ledger, settings);
         }

@@ -13,6 +13,7 @@ using Sync.Core;
 using Sync.Emitter;
 using Sync.Messaging.Lanes;
 using Sync.Messaging.Redelivery;
+using Sync.Sandbox;
 using Sync.Storage;
 using Sync.Testing;
 
@@ -139,6 +140,19 @@ internal sealed class BenchRig : IAsyncDisposable
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// <see cref="AccountAsync(IReadOnlyCollection{string}, IReadOnlyCollection{string})"/> for upserts of distinct
+    /// contacts over the first <paramref name="locations"/> locations: each contact in the sandbox is traced back to its
+    /// event by its email.
+    /// </summary>
+    public Task<Ledger> AccountAsync(IReadOnlyList<SourceEvent> sent, SandboxServer sandbox, int locations)
+    {
+        var ids = sent.ToDictionary(e => e.Contact.Email!, e => e.Id, StringComparer.Ordinal);
+        var applied = Enumerable.Range(0, locations).SelectMany(l => sandbox.State.Contacts.ForLocation(LocationId(l)))
+            .Select(c => ids.GetValueOrDefault(c.Email ?? "", "(unexpected contact)")).ToList();
+        return AccountAsync([.. ids.Values], applied);
     }
 
     /// <summary>

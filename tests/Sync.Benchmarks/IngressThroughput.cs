@@ -125,22 +125,22 @@ internal static class IngressThroughput
     {
         var clock = Stopwatch.StartNew();
         long sent = 0, accepted = 0, refused = 0;
-        var quiet = 0;
-        var jit = await JitSecondsAsync(http, address);
-        for (var i = 0; quiet < 2 && clock.Elapsed < limit; i++)
+        var jit = new JitWatch();
+        jit.Observe([await JitSecondsAsync(http, address)]);
+        for (var i = 0; !jit.Idle && clock.Elapsed < limit; i++)
         {
-            var started = clock.Elapsed;
             var (_, roundAccepted, roundRefused) = await SendAsync(http, address, signer, $"warm{i}", round, quietly: true);
             sent += round;
             accepted += roundAccepted;
             refused += roundRefused;
-            var now = await JitSecondsAsync(http, address);
-            quiet = (now - jit) / (clock.Elapsed - started).TotalSeconds < 0.05 ? quiet + 1 : 0;
-            jit = now;
+            jit.Observe([await JitSecondsAsync(http, address)]);
         }
 
-        return (sent, accepted, refused, clock.Elapsed.TotalSeconds, quiet >= 2);
+        return (sent, accepted, refused, clock.Elapsed.TotalSeconds, jit.Idle);
     }
+
+    private static async Task<double> JitSecondsAsync(HttpClient http, Uri address) =>
+        JitWatch.CompiledSeconds(await http.GetStringAsync(new Uri(address, "/metrics")));
 
     // The rows sent since the proxy was restored, and the time from the first one's sent_at to the last one's (each batch
     // is stamped as it is marked sent, so the first batch's own publishing is not in the span: hence rows - 1 per span).
@@ -155,9 +155,6 @@ internal static class IngressThroughput
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.IsDBNull(1) ? double.NaN : reader.GetDouble(1));
     }
-
-    private static async Task<double> JitSecondsAsync(HttpClient http, Uri address) =>
-        PrometheusText.Sum(await http.GetStringAsync(new Uri(address, "/metrics")), "dotnet_jit_compilation_time_seconds_total");
 
     private static List<OutgoingWebhook> Events(string phase, int count)
     {

@@ -112,10 +112,7 @@ internal static class WorkerThroughput
                 await process.StopAsync();
             }
 
-            var ids = backlog.ToDictionary(e => e.Contact.Email!, e => e.Id, StringComparer.Ordinal);
-            var applied = Enumerable.Range(0, locations).SelectMany(l => sandbox.State.Contacts.ForLocation(BenchRig.LocationId(l)))
-                .Select(c => ids.GetValueOrDefault(c.Email ?? "", "(unexpected contact)")).ToList();
-            var ledger = await rig.AccountAsync([.. ids.Values], applied);
+            var ledger = await rig.AccountAsync(backlog, sandbox, locations);
             // A run whose backlog ran out inside the window measured the backlog, not the workers: void.
             var ranDry = atEnd >= events;
             if (ranDry || exited)
@@ -143,15 +140,13 @@ internal static class WorkerThroughput
     private static async Task<TimeSpan?> WaitForJitToSettleAsync(IReadOnlyList<WorkerProcess> processes, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
-        var last = await JitSecondsAsync(processes);
-        var quiet = 0;
+        var jit = new JitWatch();
+        jit.Observe(await JitSecondsAsync(processes));
         while (clock.Elapsed < limit)
         {
             await Task.Delay(1_000);
-            var now = await JitSecondsAsync(processes);
-            quiet = now.Zip(last, (a, b) => a - b).All(d => d < JitIdlePerSecond) ? quiet + 1 : 0;
-            last = now;
-            if (quiet >= 2)
+            jit.Observe(await JitSecondsAsync(processes));
+            if (jit.Idle)
             {
                 return clock.Elapsed;
             }
@@ -160,11 +155,8 @@ internal static class WorkerThroughput
         return null;
     }
 
-    /// <summary>Seconds of compiling per second under which a worker's JIT counts as idle.</summary>
-    private const double JitIdlePerSecond = 0.05;
-
     private static async Task<double[]> JitSecondsAsync(IReadOnlyList<WorkerProcess> processes) =>
-        await Task.WhenAll(processes.Select(async p => PrometheusText.Sum(await p.MetricsAsync(), "dotnet_jit_compilation_time_seconds_total")));
+        await Task.WhenAll(processes.Select(async p => JitWatch.CompiledSeconds(await p.MetricsAsync())));
 
     // The clock starts once the first fifth of the backlog is applied (the pools are full) and the worker's JIT has been
     // idle for two seconds in a row (its hot path tiered up), or at half the backlog; the CPU split and the stage
@@ -194,8 +186,7 @@ internal static class WorkerThroughput
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
             long applied = 0;
             const string stage = "worker drains upserts";
-            var jitQuiet = 0;
-            double? lastJit = null;
+            var jit = new JitWatch();
             var nextJitRead = Stopwatch.StartNew();
             while (DateTime.UtcNow < deadline && processes.All(p => !p.HasExited))
             {
@@ -203,17 +194,15 @@ internal static class WorkerThroughput
                 if (applied >= warmUp && clock is null && nextJitRead.Elapsed >= TimeSpan.FromSeconds(1))
                 {
                     // Past the first fifth: once a second, how long the worker has spent compiling since the last read.
-                    var jit = (await JitSecondsAsync(processes))[0];
-                    jitQuiet = lastJit is { } before && jit - before < JitIdlePerSecond ? jitQuiet + 1 : 0;
-                    lastJit = jit;
+                    jit.Observe(await JitSecondsAsync(processes));
                     nextJitRead.Restart();
                 }
 
-                if (clock is null && (jitQuiet >= 2 || applied >= events / 2))
+                if (clock is null && (jit.Idle || applied >= events / 2))
                 {
                     clock = Stopwatch.StartNew();
                     appliedAtStart = applied;
-                    Progress.Say(jitQuiet >= 2
+                    Progress.Say(jit.Idle
                         ? $"the worker's JIT idle at {applied:N0} applied; timing the rest"
                         : $"the worker still compiling at half the backlog ({applied:N0}); timing the rest all the same");
                 }
