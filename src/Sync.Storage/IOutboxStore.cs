@@ -2,7 +2,8 @@ namespace Sync.Storage;
 
 /// <summary>
 /// Messages waiting to be published. A producer enqueues inside its own transaction; any number of relays claim
-/// due rows (<c>READPAST</c> / <c>SKIP LOCKED</c>) under a lease, publish them, and mark them sent.
+/// due rows under row locks (<c>READPAST</c> / <c>SKIP LOCKED</c>), publish them, and complete the claim: sent rows are
+/// marked sent and failed ones given back for a later attempt, in the claim's transaction.
 /// </summary>
 public interface IOutboxStore
 {
@@ -13,16 +14,14 @@ public interface IOutboxStore
     Task EnqueueAsync(OutboxMessage message, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Claims up to <paramref name="batchSize"/> due rows (available, unsent, not leased by a live relay) for
-    /// <paramref name="relayId"/> until now + <paramref name="lease"/>, oldest first. A crashed relay's claim expires with its lease.
+    /// Claims up to <paramref name="batchSize"/> due rows (available, unsent, not held by another relay), oldest first.
+    /// The claim is a row lock held by a transaction of the claim's own (<c>UPDLOCK, READPAST</c> /
+    /// <c>FOR UPDATE SKIP LOCKED</c>): other relays skip the rows while it lasts, and the rows are not written until the
+    /// outcome is known (<see cref="IOutboxClaim.CompleteAsync"/>). A claim disposed without completing, or whose
+    /// connection ends (a relay that crashed), gives its rows back at once, untouched. On PostgreSQL a claim left idle
+    /// for longer than <paramref name="lease"/> is ended by the database (a relay that hangs).
     /// </summary>
-    Task<IReadOnlyList<ClaimedOutboxMessage>> ClaimAsync(string relayId, int batchSize, TimeSpan lease, CancellationToken cancellationToken);
-
-    /// <summary>Marks claimed rows as sent. Rows whose lease passed to another relay are left alone.</summary>
-    Task MarkSentAsync(string relayId, IReadOnlyCollection<long> ids, CancellationToken cancellationToken);
-
-    /// <summary>Gives a claimed row back, to be retried at <paramref name="availableAt"/>, recording the error.</summary>
-    Task ReleaseAsync(string relayId, long id, DateTimeOffset availableAt, string? error, CancellationToken cancellationToken);
+    Task<IOutboxClaim> ClaimAsync(int batchSize, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>Deletes a location's unsent rows inside the caller's unit of work (uninstall); returns how many.</summary>
     Task<int> DeletePendingAsync(IUnitOfWork unitOfWork, string locationId, CancellationToken cancellationToken);
@@ -61,6 +60,28 @@ public sealed record OutboxMessage(
     /// <summary>The location the message concerns, if any: an uninstall drops the location's unsent rows.</summary>
     public string? LocationId { get; init; }
 }
+
+/// <summary>
+/// Rows claimed by one relay, locked by the claim's transaction until <see cref="CompleteAsync"/> commits the outcome.
+/// Disposing without completing rolls back: the rows are due again at once, their attempts unchanged.
+/// </summary>
+public interface IOutboxClaim : IAsyncDisposable
+{
+    /// <summary>The claimed rows, oldest first; empty when nothing was due.</summary>
+    IReadOnlyList<ClaimedOutboxMessage> Messages { get; }
+
+    /// <summary>
+    /// Marks <paramref name="sent"/> rows sent and gives <paramref name="retries"/> back, each due again at its time with
+    /// its error and one more attempt counted, then commits. Ids that are not this claim's are ignored.
+    /// </summary>
+    Task CompleteAsync(IReadOnlyCollection<long> sent, IReadOnlyCollection<OutboxRetry> retries, CancellationToken cancellationToken);
+}
+
+/// <summary>A claimed row whose publish failed: try again at <paramref name="AvailableAt"/>.</summary>
+/// <param name="Id">The row's id (<see cref="ClaimedOutboxMessage.Id"/>).</param>
+/// <param name="AvailableAt">When the row is due again.</param>
+/// <param name="Error">Why the publish failed; kept on the row for operators.</param>
+public sealed record OutboxRetry(long Id, DateTimeOffset AvailableAt, string? Error);
 
 /// <summary>An outbox row claimed by one relay.</summary>
 public sealed record ClaimedOutboxMessage(

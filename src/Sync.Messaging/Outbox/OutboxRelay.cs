@@ -9,11 +9,11 @@ using Sync.Storage;
 namespace Sync.Messaging.Outbox;
 
 /// <summary>
-/// Publishes due outbox rows: claims a batch under a lease (<see cref="IOutboxStore.ClaimAsync"/>, which skips rows
-/// other relays hold), publishes each with its stored message id and a confirm, marks the confirmed ones sent, and
-/// gives failed ones back with an exponential delay. Safe with any number of instances: a row is claimed by one relay
-/// at a time, and if a relay dies mid-batch its lease runs out and another publishes the row again with the same
-/// message id, which consumers recognise as a duplicate. Also purges old sent rows. Shares the process's
+/// Publishes due outbox rows: claims a batch under row locks (<see cref="IOutboxStore.ClaimAsync"/>, which skips rows
+/// other relays hold), publishes each with its stored message id and a confirm, then completes the claim in one
+/// commit: confirmed rows marked sent, failed ones given back with an exponential delay. Safe with any number of
+/// instances: a row is claimed by one relay at a time, and if a relay dies mid-batch its claim ends with its
+/// connection and another publishes the row again with the same message id, which consumers recognise as a duplicate. Also purges old sent rows. Shares the process's
 /// <see cref="PublisherCircuit"/>: while the broker is known to be down the relay claims nothing, trying one row at a
 /// time when a probe is due, so rows do not burn their attempts against a broker that cannot take them.
 /// <see cref="OutboxOptions.RelayConcurrency"/> batches are under way at once; a lane that found a full batch claims
@@ -132,17 +132,17 @@ public sealed partial class OutboxRelay : BackgroundService
     private async Task<int> RelayBatchAsync(int limit, bool probe, CancellationToken cancellationToken)
     {
         var options = _options.Value;
-        IReadOnlyList<ClaimedOutboxMessage> claimed;
+        await using var claim = await ClaimAsync(limit, probe, cancellationToken);
+        var claimed = claim.Messages;
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+
         (string? Error, bool BrokerFault)[] results;
         var reported = false;
         try
         {
-            claimed = await _store.ClaimAsync(RelayId, limit, options.Lease, cancellationToken);
-            if (claimed.Count == 0)
-            {
-                return 0;
-            }
-
             results = await Task.WhenAll(claimed.Select(row => PublishAsync(row, cancellationToken)));
 
             // Any confirm proves the broker takes publishes; a batch that the broker refused whole says it does not.
@@ -166,32 +166,46 @@ public sealed partial class OutboxRelay : BackgroundService
         }
 
         var sent = new List<long>(claimed.Count);
+        var retries = new List<OutboxRetry>();
+        var now = _time.GetUtcNow();
         for (var i = 0; i < claimed.Count; i++)
         {
-            if (results[i].Error is null)
+            if (results[i].Error is not { } error)
             {
                 sent.Add(claimed[i].Id);
+                continue;
             }
+
+            var row = claimed[i];
+            var delay = options.RetryDelay(row.Attempts); // Attempts counts the earlier failed tries
+            LogRowFailed(_logger, row.Id, row.MessageId, row.MessageType, row.Attempts + 1, error, delay);
+            retries.Add(new OutboxRetry(row.Id, now + delay, error));
         }
 
-        if (sent.Count > 0)
-        {
-            await _store.MarkSentAsync(RelayId, sent, cancellationToken);
-        }
-
-        for (var i = 0; i < claimed.Count; i++)
-        {
-            if (results[i].Error is { } error)
-            {
-                var row = claimed[i];
-                var delay = options.RetryDelay(row.Attempts); // Attempts counts the earlier failed tries
-                LogRowFailed(_logger, row.Id, row.MessageId, row.MessageType, row.Attempts + 1, error, delay);
-                await _store.ReleaseAsync(RelayId, row.Id, _time.GetUtcNow() + delay, error, cancellationToken);
-            }
-        }
-
+        // One commit records the batch: sent rows marked sent, failed ones due again later. Should it fail, the claim
+        // rolls back and the rows are published again (same message ids, which consumers recognise as duplicates).
+        await claim.CompleteAsync(sent, retries, cancellationToken);
         LogBatch(_logger, claimed.Count, sent.Count);
         return claimed.Count;
+    }
+
+    // A probe that cannot claim (the database is down too) gives its turn back, so that the next probe is not blocked.
+    private async Task<IOutboxClaim> ClaimAsync(int limit, bool probe, CancellationToken cancellationToken)
+    {
+        var claimed = false;
+        try
+        {
+            var claim = await _store.ClaimAsync(limit, _options.Value.Lease, cancellationToken);
+            claimed = claim.Messages.Count > 0;
+            return claim;
+        }
+        finally
+        {
+            if (!claimed)
+            {
+                _circuit.Abandoned(probe);
+            }
+        }
     }
 
     // Error is null when published and confirmed, else why not; BrokerFault when the broker did not take it.

@@ -1,3 +1,6 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using Sync.Storage.Internal.PostgreSql;
@@ -55,45 +58,68 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
         await unitOfWork.CommitAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<ClaimedOutboxMessage>> ClaimAsync(string relayId, int batchSize, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<IOutboxClaim> ClaimAsync(int batchSize, TimeSpan lease, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(relayId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
 
-        var now = time.GetUtcNow();
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ClaimedRow>(database.Command(
-            sql.Claim, new { RelayId = relayId, BatchSize = batchSize, Now = now, LockedUntil = now + lease }, transaction: null, cancellationToken));
-        return rows
-            .OrderBy(r => r.Id)
-            .Select(r => new ClaimedOutboxMessage(r.Id, r.MessageId, r.MessageType, r.Destination, r.Body, DbValues.HeadersFromJson(r.Headers), r.Attempts))
-            .ToList();
+        var connection = await database.OpenAsync(cancellationToken);
+        DbTransaction? transaction = null;
+        try
+        {
+            transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            if (sql.ClaimSettings is { } settings)
+            {
+                var idleTimeout = ((long)Math.Ceiling(lease.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+                await connection.ExecuteAsync(database.Command(settings, new { IdleTimeout = idleTimeout }, transaction, cancellationToken));
+            }
+
+            var rows = await connection.QueryAsync<ClaimedRow>(database.Command(
+                sql.Claim, new { BatchSize = batchSize, Now = time.GetUtcNow() }, transaction, cancellationToken));
+            var messages = rows
+                .OrderBy(r => r.Id)
+                .Select(r => new ClaimedOutboxMessage(r.Id, r.MessageId, r.MessageType, r.Destination, r.Body, DbValues.HeadersFromJson(r.Headers), r.Attempts))
+                .ToList();
+            if (messages.Count == 0)
+            {
+                // Nothing locked: give the connection back now rather than when the caller disposes.
+                await transaction.DisposeAsync();
+                await connection.DisposeAsync();
+                return Claim.Empty;
+            }
+
+            return new Claim(this, connection, transaction, messages);
+        }
+        catch
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
-    public async Task MarkSentAsync(string relayId, IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    // Within a claim's transaction: the sent rows marked sent, the failed ones given back for a later attempt.
+    private async Task RecordOutcomeAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> sent, IReadOnlyCollection<OutboxRetry> retries, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(relayId);
-        ArgumentNullException.ThrowIfNull(ids);
-        if (ids.Count == 0)
+        if (sent.Count > 0)
         {
-            return;
+            await connection.ExecuteAsync(database.Command(
+                sql.MarkSent, new { Ids = IdList(sent), Now = time.GetUtcNow() }, transaction, cancellationToken));
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(database.Command(
-            sql.MarkSent, new { RelayId = relayId, Ids = IdList(ids), Now = time.GetUtcNow() }, transaction: null, cancellationToken));
-    }
-
-    public async Task ReleaseAsync(string relayId, long id, DateTimeOffset availableAt, string? error, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(relayId);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(database.Command(
-            sql.Release,
-            new { RelayId = relayId, Id = id, AvailableAt = DbValues.Utc(availableAt), Error = DbValues.Truncate(error, MaxErrorLength) },
-            transaction: null,
-            cancellationToken));
+        foreach (var retry in retries)
+        {
+            await connection.ExecuteAsync(database.Command(
+                sql.Release,
+                new { retry.Id, AvailableAt = DbValues.Utc(retry.AvailableAt), Error = DbValues.Truncate(retry.Error, MaxErrorLength) },
+                transaction,
+                cancellationToken));
+        }
     }
 
     public async Task<int> DeletePendingAsync(IUnitOfWork unitOfWork, string locationId, CancellationToken cancellationToken)
@@ -134,8 +160,77 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
     /// <summary>The parameters of <see cref="Statements.EnqueueMany"/>: <c>@CreatedAt</c> and the rows, in order.</summary>
     protected abstract object ManyRows(IReadOnlyCollection<OutboxMessage> messages, DateTimeOffset createdAt);
 
+    // ClaimSettings runs first in a claim's transaction (@IdleTimeout: the lease in milliseconds, as text); null for none.
     internal sealed record Statements(
-        string Enqueue, string EnqueueMany, string Claim, string MarkSent, string Release, string PurgeSentBatch, string DeletePendingForLocation, string Backlog);
+        string Enqueue,
+        string EnqueueMany,
+        string? ClaimSettings,
+        string Claim,
+        string MarkSent,
+        string Release,
+        string PurgeSentBatch,
+        string DeletePendingForLocation,
+        string Backlog);
+
+    /// <summary>A claim's connection and transaction; its row locks last until it completes or is disposed.</summary>
+    private sealed class Claim : IOutboxClaim
+    {
+        public static readonly IOutboxClaim Empty = new Claim(null, null, null, []);
+
+        private readonly OutboxStore? _store;
+        private DbConnection? _connection;
+        private DbTransaction? _transaction;
+
+        public Claim(OutboxStore? store, DbConnection? connection, DbTransaction? transaction, IReadOnlyList<ClaimedOutboxMessage> messages)
+        {
+            _store = store;
+            _connection = connection;
+            _transaction = transaction;
+            Messages = messages;
+        }
+
+        public IReadOnlyList<ClaimedOutboxMessage> Messages { get; }
+
+        public async Task CompleteAsync(IReadOnlyCollection<long> sent, IReadOnlyCollection<OutboxRetry> retries, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(sent);
+            ArgumentNullException.ThrowIfNull(retries);
+            if (Messages.Count == 0)
+            {
+                return;
+            }
+
+            if (_store is null || _connection is null || _transaction is null)
+            {
+                throw new InvalidOperationException("This outbox claim has already been completed or disposed.");
+            }
+
+            var claimed = Messages.Select(m => m.Id).ToHashSet();
+            await _store.RecordOutcomeAsync(
+                _connection,
+                _transaction,
+                sent.Where(claimed.Contains).Distinct().ToList(),
+                retries.Where(r => claimed.Contains(r.Id)).ToList(),
+                cancellationToken);
+            await _transaction.CommitAsync(cancellationToken);
+            await DisposeAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_transaction is { } transaction)
+            {
+                _transaction = null;
+                await transaction.DisposeAsync(); // rolls back unless committed: the rows are due again, untouched
+            }
+
+            if (_connection is { } connection)
+            {
+                _connection = null;
+                await connection.DisposeAsync();
+            }
+        }
+    }
 
     private sealed class BacklogRow
     {
@@ -167,6 +262,7 @@ internal abstract class OutboxStore(StorageDatabase database, TimeProvider time,
 internal sealed class SqlServerOutboxStore(StorageDatabase database, TimeProvider time) : OutboxStore(database, time, new(
     SqlServerStatements.OutboxEnqueue,
     SqlServerStatements.OutboxEnqueueMany,
+    null,
     SqlServerStatements.OutboxClaim,
     SqlServerStatements.OutboxMarkSent,
     SqlServerStatements.OutboxRelease,
@@ -196,6 +292,7 @@ internal sealed class SqlServerOutboxStore(StorageDatabase database, TimeProvide
 internal sealed class PostgreSqlOutboxStore(StorageDatabase database, TimeProvider time) : OutboxStore(database, time, new(
     PostgreSqlStatements.OutboxEnqueue,
     PostgreSqlStatements.OutboxEnqueueMany,
+    PostgreSqlStatements.OutboxClaimSettings,
     PostgreSqlStatements.OutboxClaim,
     PostgreSqlStatements.OutboxMarkSent,
     PostgreSqlStatements.OutboxRelease,

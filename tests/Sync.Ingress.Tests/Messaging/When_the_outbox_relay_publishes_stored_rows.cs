@@ -73,8 +73,8 @@ public sealed class When_the_outbox_relay_publishes_stored_rows
         await _queue.WaitForAsync(1, TimeSpan.FromSeconds(60));
         await _queue.DrainAsync();
 
-        var left = await _outbox.ClaimAsync("probe", 10, TimeSpan.FromSeconds(1), CancellationToken.None);
+        await using var left = await _outbox.ClaimAsync(10, TimeSpan.FromSeconds(1), CancellationToken.None);
 
-        Assert.That(left, Is.Empty);
+        Assert.That(left.Messages, Is.Empty);
     }
 }

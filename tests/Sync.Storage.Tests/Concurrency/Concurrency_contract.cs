@@ -28,19 +28,18 @@ public abstract class Concurrency_contract : StorageFixture
         var start = new StartLine(4);
         var relays = Enumerable.Range(0, 4).Select(r => Task.Run(async () =>
         {
-            var relayId = $"relay-{r}";
             var claimed = new List<long>();
             await start.ArriveAndWaitAsync();
             while (true)
             {
-                var batch = await outbox.ClaimAsync(relayId, 100, TimeSpan.FromMinutes(5), None);
-                if (batch.Count == 0)
+                await using var batch = await outbox.ClaimAsync(100, TimeSpan.FromMinutes(5), None);
+                if (batch.Messages.Count == 0)
                 {
                     return claimed;
                 }
 
-                claimed.AddRange(batch.Select(m => m.Id));
-                await outbox.MarkSentAsync(relayId, batch.Select(m => m.Id).ToList(), None);
+                claimed.AddRange(batch.Messages.Select(m => m.Id));
+                await batch.CompleteAsync(batch.Messages.Select(m => m.Id).ToList(), [], None);
             }
         })).ToList();
         var claims = await Task.WhenAll(relays);

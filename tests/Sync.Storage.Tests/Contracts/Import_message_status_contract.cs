@@ -19,9 +19,11 @@ public abstract class Import_message_status_contract : StorageFixture
             await outbox.EnqueueAsync(new OutboxMessage(id, "Sync.Contracts.WebhookReceived", "publish", "{}", new Dictionary<string, string>(), Clock.GetUtcNow()), None);
         }
 
-        var relay = Unique("relay");
-        var claimed = await outbox.ClaimAsync(relay, 10, TimeSpan.FromMinutes(1), None);
-        await outbox.MarkSentAsync(relay, claimed.Where(c => c.MessageId != queued).Select(c => c.Id).ToList(), None);
+        await using (var claim = await outbox.ClaimAsync(10, TimeSpan.FromMinutes(1), None))
+        {
+            await claim.CompleteAsync(claim.Messages.Where(c => c.MessageId != queued).Select(c => c.Id).ToList(), [], None);
+        }
+
         await Get<IInboxStore>().TryMarkProcessedAsync(consumer, processed, None);
         await Get<IInboxStore>().TryMarkProcessedAsync(Unique("consumer"), otherConsumer, None);
         var deadLetters = Get<IDeadLetterStore>();

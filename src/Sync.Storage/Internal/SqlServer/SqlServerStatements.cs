@@ -85,38 +85,33 @@ internal static partial class SqlServerStatements
         """;
 
     /// <summary>
-    /// Leases up to <c>@BatchSize</c> due rows to <c>@RelayId</c>. <c>READPAST</c> skips rows another relay is
-    /// claiming right now, <c>UPDLOCK</c> keeps two relays from reading the same free row, <c>ROWLOCK</c> keeps the
-    /// locks small; rows whose lease expired are due again.
+    /// Locks up to <c>@BatchSize</c> due rows, oldest first, for the claim's transaction (update locks, held until it
+    /// ends); rows another claim holds are skipped (<c>READPAST</c>). Rows leased by an earlier version's relay
+    /// (<c>locked_until</c>) wait for their lease. Nothing is written: the row lock is the claim.
     /// </summary>
     public const string OutboxClaim = $"""
-        WITH due AS (
-            SELECT TOP (@BatchSize) id, message_id, message_type, destination, body, headers, attempts, locked_by, locked_until
-            FROM {Tables.Outbox} WITH (UPDLOCK, READPAST, ROWLOCK)
-            WHERE sent_at IS NULL
-              AND available_at <= @Now
-              AND (locked_until IS NULL OR locked_until <= @Now)
-            ORDER BY available_at, id)
-        UPDATE due
-        SET locked_by = @RelayId, locked_until = @LockedUntil
-        OUTPUT inserted.id AS Id, inserted.message_id AS MessageId, inserted.message_type AS MessageType,
-               inserted.destination AS Destination, inserted.body AS Body, inserted.headers AS Headers,
-               inserted.attempts AS Attempts;
+        SELECT TOP (@BatchSize) id AS Id, message_id AS MessageId, message_type AS MessageType, destination AS Destination,
+               body AS Body, headers AS Headers, attempts AS Attempts
+        FROM {Tables.Outbox} WITH (UPDLOCK, READPAST, ROWLOCK)
+        WHERE sent_at IS NULL
+          AND available_at <= @Now
+          AND (locked_until IS NULL OR locked_until <= @Now)
+        ORDER BY available_at, id;
         """;
 
-    /// <summary><c>@Ids</c> is a JSON array of row ids.</summary>
+    /// <summary>Marks a claim's published rows sent, in the claim's transaction; <c>@Ids</c> is a JSON array of row ids.</summary>
     public const string OutboxMarkSent = $"""
         UPDATE {Tables.Outbox}
-        SET sent_at = @Now, locked_until = NULL
+        SET sent_at = @Now
         WHERE id IN (SELECT CAST([value] AS bigint) FROM OPENJSON(@Ids))
-          AND locked_by = @RelayId
           AND sent_at IS NULL;
         """;
 
+    /// <summary>Gives a claimed row back for a later attempt, in the claim's transaction.</summary>
     public const string OutboxRelease = $"""
         UPDATE {Tables.Outbox}
         SET locked_by = NULL, locked_until = NULL, available_at = @AvailableAt, attempts = attempts + 1, last_error = @Error
-        WHERE id = @Id AND locked_by = @RelayId AND sent_at IS NULL;
+        WHERE id = @Id AND sent_at IS NULL;
         """;
 
     public const string OutboxPurgeSentBatch = $"""
