@@ -23,7 +23,7 @@ var size = mode switch
     "smoke" => new Sizes(Messages: 300, Upserts: 100, Locations: 4, Webhooks: 100, IngressWarmUpSeconds: 2, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
         TagEvents: 100, ScaleOutLocations: 20, ScaleOutSeconds: 2, ScaleOutSettleSeconds: 5, Backlog: 300, QuietSeconds: 2),
     "full" => new Sizes(100_000, 50_000, 20, 20_000, 30, 100, 10_000, 1, 3, 5_000, 150, 30, 60, 5_000, 60),
-    _ => new Sizes(4_000, 10_000, 20, 1_500, 10, 100, 10_000, 1, 1, 1_000, 60, 6, 20, 5_000, 6),
+    _ => new Sizes(4_000, 10_000, 20, 1_500, 8, 100, 10_000, 1, 1, 1_000, 60, 5, 20, 5_000, 6),
 };
 Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 var workerDll = FindHost("Sync.Worker");
