@@ -31,6 +31,9 @@ public static class MessagingServiceCollectionExtensions
         services.AddOptions<OutboxOptions>()
             .Bind(configuration.GetSection(OutboxOptions.SectionName))
             .ValidateDataAnnotations()
+            .Validate<IOptions<RabbitMqOptions>>(
+                (outbox, rabbit) => outbox.Lease >= 2 * rabbit.Value.PublishTimeout,
+                $"{OutboxOptions.SectionName}:Lease must be at least twice {RabbitMqOptions.SectionName}:PublishTimeout: a relay's claim stays open while its batch publishes, and one the database ended early would be published again.")
             .ValidateOnStart();
         services.AddOptions<LaneOptions>()
             .Bind(configuration.GetSection(LaneOptions.SectionName))

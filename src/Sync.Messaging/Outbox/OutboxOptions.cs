@@ -30,7 +30,7 @@ public sealed class OutboxOptions : IValidatableObject
     /// How long a claim may stay idle before the database ends it (default 30 seconds). A claim is a row lock held by
     /// the relay's transaction while it publishes the batch: a relay that dies gives its rows up at once (its connection
     /// ends), and on PostgreSQL one that hangs for longer than this has its session ended by the server, so another
-    /// relay publishes the rows. Must be well above the publish timeout.
+    /// relay publishes the rows. Must be at least twice <c>Sync:RabbitMq:PublishTimeout</c> (checked at start-up).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Sync:Outbox:Lease must be between {1} and {2}.")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);

@@ -67,6 +67,28 @@ public sealed class When_the_ingress_is_misconfigured
     }
 
     [Test]
+    public void Should_refuse_an_outbox_lease_shorter_than_twice_the_publish_timeout()
+    {
+        var failure = Assert.Throws<OptionsValidationException>(() => _ = Build(new()
+        {
+            ["Sync:Outbox:Lease"] = "00:00:03",
+            ["Sync:RabbitMq:PublishTimeout"] = "00:00:02",
+        }).Services.GetRequiredService<IOptions<Sync.Messaging.Outbox.OutboxOptions>>().Value);
+
+        Assert.That(failure!.Message, Does.Contain("Sync:Outbox:Lease").And.Contain("Sync:RabbitMq:PublishTimeout"));
+    }
+
+    [Test]
+    public void Should_accept_an_outbox_lease_of_twice_the_publish_timeout()
+    {
+        Assert.DoesNotThrow(() => _ = Build(new()
+        {
+            ["Sync:Outbox:Lease"] = "00:00:04",
+            ["Sync:RabbitMq:PublishTimeout"] = "00:00:02",
+        }).Services.GetRequiredService<IOptions<Sync.Messaging.Outbox.OutboxOptions>>().Value);
+    }
+
+    [Test]
     public void Should_accept_an_http_api_address_on_loopback()
     {
         var options = Build(new() { ["Sync:HoopAi:BaseUrl"] = "http://127.0.0.1:5099" }).Services.GetRequiredService<IOptions<HoopAiOptions>>().Value;
