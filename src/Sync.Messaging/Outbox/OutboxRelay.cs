@@ -14,8 +14,9 @@ namespace Sync.Messaging.Outbox;
 /// commit: confirmed rows marked sent, failed ones given back with an exponential delay. Safe with any number of
 /// instances: a row is claimed by one relay at a time, and if a relay dies mid-batch its claim ends with its
 /// connection and another publishes the row again with the same message id, which consumers recognise as a
-/// duplicate. Also purges old sent rows. Shares the process's <see cref="PublisherCircuit"/>: while the broker is known to be down the relay claims nothing, trying one row at a
-/// time when a probe is due, so rows do not burn their attempts against a broker that cannot take them.
+/// duplicate. Also purges old sent rows. Shares the process's <see cref="PublisherCircuit"/>: while the broker is
+/// known to be down the relay claims nothing, trying one row at a time when a probe is due, so rows do not burn their
+/// attempts against a broker that cannot take them.
 /// <see cref="OutboxOptions.RelayConcurrency"/> batches are under way at once; a lane that found a full batch claims
 /// again at once, and one that found fewer waits for <see cref="OutboxOptions.PollInterval"/> or for this process to
 /// commit outbox rows (<see cref="OutboxSignal"/>), whichever comes first.
