@@ -349,8 +349,8 @@ public sealed class When_the_outbox_is_on_postgresql : Outbox_contract
     [Test]
     public async Task Should_claim_from_a_backlog_the_statistics_do_not_know_by_walking_the_due_index()
     {
-        // A backlog arrives that the statistics know nothing of (as after an outage: they were taken while nearly every
-        // row was sent, or, as here, never); the planner then expects a handful of due rows.
+        // A backlog arrives before the table has statistics (a new database, autovacuum not yet run); the planner then
+        // expects a handful of due rows. The test needs them absent: it is the fixture's second and disables autovacuum.
         await ExecuteRawAsync("ALTER TABLE sync.outbox SET (autovacuum_enabled = false)");
         try
         {

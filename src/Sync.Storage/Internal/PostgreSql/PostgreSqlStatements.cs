@@ -68,9 +68,10 @@ internal static partial class PostgreSqlStatements
     /// Run first in a claim's transaction, for that transaction alone: the planner walks <c>ix_outbox_due</c> in order
     /// (no sort, no bitmap scan), and the server ends the claim's session if it stays idle in its transaction longer
     /// than <c>@IdleTimeout</c> (milliseconds, as text): a relay that hangs gives its rows back. The planner options
-    /// matter because the outbox's statistics always undercount a backlog (they were taken while nearly every row was
-    /// sent); with them it sorted every unsent row for each claim, so a claim cost O(backlog) and a large drain was
-    /// quadratic (30,000 spilled rows: about 100 ms a claim). The ordered walk reads only the rows it returns.
+    /// matter because the plan otherwise hangs on the outbox's statistics, which lag a backlog that has just arrived:
+    /// with none yet (a new database, autovacuum not yet run) the planner expected a handful of due rows and sorted
+    /// every unsent row for each claim, so a claim cost O(backlog) and a large drain was quadratic (30,000 spilled rows:
+    /// about 100 ms a claim). The ordered walk reads only the rows it returns, whatever the statistics say.
     /// </summary>
     public const string OutboxClaimSettings = """
         SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true),
