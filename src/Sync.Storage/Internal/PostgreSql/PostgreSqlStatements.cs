@@ -95,18 +95,23 @@ internal static partial class PostgreSqlStatements
         FOR UPDATE SKIP LOCKED
         """;
 
-    /// <summary>Marks a claim's published rows sent, in the claim's transaction.</summary>
+    /// <summary>
+    /// Marks a claim's published rows sent, in the claim's transaction. The rows are found by primary key alone: the
+    /// claim holds their locks, so none can have been sent meanwhile, and a <c>sent_at IS NULL</c> here would let the
+    /// planner read them through <c>ix_outbox_due</c>, whose second column is the id, scanning every unsent row's entry
+    /// for each batch (with no statistics yet: 35 ms for 100 of 20,000 rows, against 1 ms by key).
+    /// </summary>
     public const string OutboxMarkSent = $"""
         UPDATE {Tables.Outbox}
         SET sent_at = @Now
-        WHERE id = ANY(@Ids) AND sent_at IS NULL
+        WHERE id = ANY(@Ids)
         """;
 
-    /// <summary>Gives a claimed row back for a later attempt, in the claim's transaction.</summary>
+    /// <summary>Gives a claimed row back for a later attempt, in the claim's transaction; by key alone, as <see cref="OutboxMarkSent"/>.</summary>
     public const string OutboxRelease = $"""
         UPDATE {Tables.Outbox}
         SET locked_by = NULL, locked_until = NULL, available_at = @AvailableAt, attempts = attempts + 1, last_error = @Error
-        WHERE id = @Id AND sent_at IS NULL
+        WHERE id = @Id
         """;
 
     public const string OutboxPurgeSentBatch = $"""

@@ -99,19 +99,22 @@ internal static partial class SqlServerStatements
         ORDER BY available_at, id;
         """;
 
-    /// <summary>Marks a claim's published rows sent, in the claim's transaction; <c>@Ids</c> is a JSON array of row ids.</summary>
+    /// <summary>
+    /// Marks a claim's published rows sent, in the claim's transaction; <c>@Ids</c> is a JSON array of row ids. By key
+    /// alone: the claim holds the rows' locks, and a <c>sent_at IS NULL</c> here would make the filtered
+    /// <c>ix_outbox_due</c> (whose second column is the id) a candidate to scan whole for each batch.
+    /// </summary>
     public const string OutboxMarkSent = $"""
         UPDATE {Tables.Outbox}
         SET sent_at = @Now
-        WHERE id IN (SELECT CAST([value] AS bigint) FROM OPENJSON(@Ids))
-          AND sent_at IS NULL;
+        WHERE id IN (SELECT CAST([value] AS bigint) FROM OPENJSON(@Ids));
         """;
 
-    /// <summary>Gives a claimed row back for a later attempt, in the claim's transaction.</summary>
+    /// <summary>Gives a claimed row back for a later attempt, in the claim's transaction; by key alone, as <see cref="OutboxMarkSent"/>.</summary>
     public const string OutboxRelease = $"""
         UPDATE {Tables.Outbox}
         SET locked_by = NULL, locked_until = NULL, available_at = @AvailableAt, attempts = attempts + 1, last_error = @Error
-        WHERE id = @Id AND sent_at IS NULL;
+        WHERE id = @Id;
         """;
 
     public const string OutboxPurgeSentBatch = $"""
