@@ -19,6 +19,11 @@ namespace Sync.Messaging.Internal;
 /// declares it); a send to a queue goes through MassTransit (<see cref="ConfirmedPublisher"/>), which owns queue
 /// declarations. Every publish is mandatory (an unroutable message fails instead of vanishing) and bounded by
 /// <see cref="RabbitMqOptions.PublishTimeout"/>; a connection that is down fails a publish at once.
+/// The publisher owns its connection's life instead of leaving it to the client's automatic recovery: a connection that
+/// shuts down is dropped with its channels, and the next publish opens a new one (one attempt shared by the publishes
+/// that wait for it). Recovered channels lost the confirms of publishes made while the recovery was under way (measured:
+/// after an outage, a wave of publishes that were never confirmed and timed out), and a fresh connection has nothing of
+/// the old one's state.
 /// </summary>
 internal sealed class BrokerPublisher : IConfirmedPublisher, IAsyncDisposable
 {
@@ -30,13 +35,13 @@ internal sealed class BrokerPublisher : IConfirmedPublisher, IAsyncDisposable
     private static readonly HostInfo Host = HostInfo.Current();
     private readonly ConfirmedPublisher _fallback;
     private readonly IOptions<RabbitMqOptions> _options;
-    private readonly SemaphoreSlim _connecting = new(1, 1);
+    private readonly Lock _connectLock = new();
     private readonly Lock _channelLock = new();
     private readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Type, string?> _typeExchanges = new();
     private readonly string _addressPrefix;
-    private IConnection? _connection;
-    private IChannel[]? _channels;
+    private Connected? _current;
+    private Task<Connected>? _connectAttempt;
     private IChannel? _topology;
     private int _next;
     private bool _disposed;
@@ -90,18 +95,25 @@ internal sealed class BrokerPublisher : IConfirmedPublisher, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _connecting.WaitAsync().ConfigureAwait(false);
-        try
+        Connected? current;
+        Task<Connected>? attempt;
+        lock (_connectLock)
         {
             _disposed = true;
-            if (_connection is { } connection)
-            {
-                await RabbitMqConnections.AbortQuietlyAsync(connection).ConfigureAwait(false);
-            }
+            current = _current;
+            attempt = _connectAttempt;
+            _current = null;
         }
-        finally
+
+        if (attempt is not null)
         {
-            _connecting.Release();
+            // An attempt under way sees _disposed when it ends and closes what it opened.
+            await attempt.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        if (current is not null)
+        {
+            await RabbitMqConnections.AbortQuietlyAsync(current.Connection).ConfigureAwait(false);
         }
     }
 
@@ -195,18 +207,19 @@ internal sealed class BrokerPublisher : IConfirmedPublisher, IAsyncDisposable
 
     private async ValueTask<IChannel> ChannelAsync(CancellationToken cancellationToken)
     {
-        var channels = Volatile.Read(ref _channels) ?? await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var current = Volatile.Read(ref _current) ?? await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var channels = current.Channels;
         var index = (int)((uint)Interlocked.Increment(ref _next) % (uint)channels.Length);
         var channel = channels[index];
-        if (channel.IsOpen || _connection is not { IsOpen: true } connection)
+        if (channel.IsOpen || !current.Connection.IsOpen)
         {
-            // A closed channel of a connection that is down comes back with the connection (automatic recovery); its
-            // publish fails at once meanwhile, which is what a caller needs to know.
+            // A channel of a connection that is down fails its publish at once, which is what a caller needs to know;
+            // the connection's shutdown drops it, and the next publish opens a new one.
             return channel;
         }
 
         // Closed by the broker (a channel error) while the connection lives: replace it.
-        var replacement = await connection.CreateChannelAsync(PublishChannel, cancellationToken).ConfigureAwait(false);
+        var replacement = await current.Connection.CreateChannelAsync(PublishChannel, cancellationToken).ConfigureAwait(false);
         lock (_channelLock)
         {
             if (ReferenceEquals(channels[index], channel))
@@ -223,45 +236,105 @@ internal sealed class BrokerPublisher : IConfirmedPublisher, IAsyncDisposable
     private static CreateChannelOptions PublishChannel =>
         new(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null);
 
-    private async Task<IChannel[]> ConnectAsync(CancellationToken cancellationToken)
+    // One attempt at a time, shared by every publish that waits for it; each waits no longer than its own timeout.
+    private Task<Connected> ConnectAsync(CancellationToken cancellationToken)
     {
-        await _connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        Task<Connected> attempt;
+        lock (_connectLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_channels is { } ready)
+            if (_current is { } ready)
             {
-                return ready;
+                return Task.FromResult(ready);
             }
 
-            var settings = _options.Value;
-            var factory = RabbitMqConnections.Factory(settings, "sync-publisher", automaticRecovery: true);
-            factory.RequestedHeartbeat = settings.Heartbeat;
-            factory.NetworkRecoveryInterval = settings.PublishProbeInterval;
-            factory.TopologyRecoveryEnabled = false;
-            var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-            try
+            if (_connectAttempt is not { IsCompleted: false } running)
             {
-                var channels = new IChannel[ChannelCount];
-                for (var i = 0; i < channels.Length; i++)
+                running = ConnectOnceAsync();
+                _connectAttempt = running;
+            }
+
+            attempt = running;
+        }
+
+        return attempt.WaitAsync(cancellationToken);
+    }
+
+    private async Task<Connected> ConnectOnceAsync()
+    {
+        await Task.Yield();
+        var settings = _options.Value;
+        using var timeout = new CancellationTokenSource(settings.PublishTimeout);
+        IConnection connection;
+        try
+        {
+            var factory = RabbitMqConnections.Factory(settings, "sync-publisher", automaticRecovery: false);
+            factory.RequestedHeartbeat = settings.Heartbeat;
+            connection = await factory.CreateConnectionAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw new PublishFailedException($"The broker connection could not be opened: {ex.GetType().Name}.", ex);
+        }
+
+        try
+        {
+            var channels = new IChannel[ChannelCount];
+            for (var i = 0; i < channels.Length; i++)
+            {
+                channels[i] = await connection.CreateChannelAsync(PublishChannel, timeout.Token).ConfigureAwait(false);
+            }
+
+            var current = new Connected(connection, channels);
+            connection.ConnectionShutdownAsync += (_, _) =>
+            {
+                Drop(current);
+                return Task.CompletedTask;
+            };
+            lock (_connectLock)
+            {
+                if (_disposed)
                 {
-                    channels[i] = await connection.CreateChannelAsync(PublishChannel, cancellationToken).ConfigureAwait(false);
+                    throw new ObjectDisposedException(nameof(BrokerPublisher));
                 }
 
-                _connection = connection;
-                Volatile.Write(ref _channels, channels);
-                return channels;
+                _current = current;
             }
-            catch
+
+            if (!connection.IsOpen)
             {
-                connection.Dispose();
+                // Shut down before the handler was attached: drop it now.
+                Drop(current);
+            }
+
+            return current;
+        }
+        catch (Exception ex)
+        {
+            await RabbitMqConnections.AbortQuietlyAsync(connection).ConfigureAwait(false);
+            if (ex is ObjectDisposedException)
+            {
                 throw;
             }
+
+            throw new PublishFailedException($"The broker connection could not be opened: {ex.GetType().Name}.", ex);
         }
-        finally
+    }
+
+    // A connection that shut down is forgotten (the next publish opens a new one) and closed in the background.
+    private void Drop(Connected dead)
+    {
+        lock (_connectLock)
         {
-            _connecting.Release();
+            if (!ReferenceEquals(_current, dead))
+            {
+                return;
+            }
+
+            _current = null;
         }
+
+        _ = Task.Run(() => RabbitMqConnections.AbortQuietlyAsync(dead.Connection));
     }
 
     // Declares an exchange once (durable fanout, as MassTransit declares a message type's exchange and a fanout address).
@@ -275,7 +348,7 @@ internal sealed class BrokerPublisher : IConfirmedPublisher, IAsyncDisposable
         var topology = _topology;
         if (topology is not { IsOpen: true })
         {
-            var connection = _connection ?? throw new PublishFailedException("The broker connection is not open.");
+            var connection = Volatile.Read(ref _current)?.Connection ?? throw new PublishFailedException("The broker connection is not open.");
             var created = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var current = Interlocked.CompareExchange(ref _topology, created, topology);
             if (ReferenceEquals(current, topology))
@@ -356,6 +429,9 @@ internal sealed class BrokerPublisher : IConfirmedPublisher, IAsyncDisposable
 
         return buffer.WrittenSpan.ToArray();
     }
+
+    // A connection and its publishing channels (a channel closed by the broker is replaced in place).
+    private sealed record Connected(IConnection Connection, IChannel[] Channels);
 
     private sealed record HostInfo(string MachineName, string ProcessName, int ProcessId, string Assembly, string AssemblyVersion, string FrameworkVersion, string OperatingSystemVersion)
     {

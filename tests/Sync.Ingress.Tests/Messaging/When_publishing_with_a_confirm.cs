@@ -117,6 +117,71 @@ public sealed class When_publishing_with_a_confirm
             Does.Contain(DeterministicId.ForWebhook("crm", "evt-back").ToString()));
     }
 
+    [Test]
+    public async Task Should_confirm_the_publishes_that_follow_a_reconnection()
+    {
+        // A publisher that has been busy before the outage, as the ingress's is.
+        await PublishWhenConnectedAsync(Message("evt-before-outage"), Guid.NewGuid());
+        for (var round = 0; round < 20; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 100).Select(i =>
+                _publisher.PublishAsync(Message($"evt-busy-{round}-{i}"), Guid.NewGuid(), CancellationToken.None)));
+        }
+
+        _proxy.Disconnect();
+        Assert.That(async () => await _publisher.PublishAsync(Message("evt-outage"), Guid.NewGuid(), CancellationToken.None),
+            Throws.TypeOf<PublishFailedException>());
+        _proxy.Reconnect();
+
+        // Sixteen senders publish batches of fifty at once while the publisher reconnects, as the outbox relay's lanes do
+        // when an outage ends; once one publish is confirmed, every publish begun after it must be confirmed too.
+        var firstConfirmed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var confirmedAfter = 0;
+        var giveUp = DateTime.UtcNow.AddSeconds(60);
+        async Task PublishOneAsync(string eventId)
+        {
+            var after = firstConfirmed.Task.IsCompleted;
+            try
+            {
+                await _publisher.PublishAsync(Message(eventId), Guid.NewGuid(), CancellationToken.None);
+                if (after)
+                {
+                    Interlocked.Increment(ref confirmedAfter);
+                }
+                else if (firstConfirmed.TrySetResult())
+                {
+                    giveUp = DateTime.UtcNow.AddSeconds(4); // longer than the 2 s confirm timeout
+                }
+            }
+            catch (PublishFailedException ex) when (after)
+            {
+                failures.Enqueue(ex.Message);
+            }
+            catch (PublishFailedException)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        var senders = Enumerable.Range(0, 16).Select(sender => Task.Run(async () =>
+        {
+            for (var round = 0; DateTime.UtcNow < giveUp; round++)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 50).Select(i => PublishOneAsync($"evt-back-{sender}-{round}-{i}")));
+            }
+        })).ToList();
+        await Task.WhenAll(senders);
+        await _queue.DrainAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(firstConfirmed.Task.IsCompleted, Is.True, "no publish was confirmed within a minute of the broker coming back");
+            Assert.That(failures, Is.Empty, $"{failures.Count} publishes failed after one had been confirmed: {failures.FirstOrDefault()}");
+            Assert.That(confirmedAfter, Is.GreaterThan(100));
+        });
+    }
+
     private async Task PublishWhenConnectedAsync(WebhookReceived message, Guid id)
     {
         // The bus (re)connects in the background: keep trying for a while, as the outbox relay would.
