@@ -11,16 +11,19 @@ public sealed class OutboxOptions : IValidatableObject
     /// <summary>Run the relay in this process (default true). Any number of processes may run one.</summary>
     public bool RelayEnabled { get; set; } = true;
 
-    /// <summary>Most rows one relay claims and publishes at a time (default 100).</summary>
+    /// <summary>Most rows one lane of the relay claims and publishes at a time (default 200).</summary>
     [Range(1, 10_000, ErrorMessage = "Sync:Outbox:BatchSize must be between {1} and {2}.")]
-    public int BatchSize { get; set; } = 100;
+    public int BatchSize { get; set; } = 200;
 
     /// <summary>
-    /// How many batches one relay has under way at once (default 4): while one batch waits for its confirms the next
-    /// is claimed and published, so a backlog drains back to back. Each batch claims its own rows.
+    /// How many batches one relay has under way at once (default 8), each in a lane of its own holding one database
+    /// connection while its batch publishes: while one batch waits for its confirms the others are claimed and
+    /// published, so a backlog drains back to back with up to <c>RelayConcurrency × BatchSize</c> publishes awaiting
+    /// their confirms. Lanes beyond the first join in only while full batches are found, so an idle relay polls once per
+    /// <see cref="PollInterval"/>.
     /// </summary>
     [Range(1, 64, ErrorMessage = "Sync:Outbox:RelayConcurrency must be between {1} and {2}.")]
-    public int RelayConcurrency { get; set; } = 4;
+    public int RelayConcurrency { get; set; } = 8;
 
     /// <summary>How long an idle relay waits before looking for due rows again (default 1 second).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Sync:Outbox:PollInterval must be between {1} and {2}.")]

@@ -17,9 +17,11 @@ namespace Sync.Messaging.Outbox;
 /// duplicate. Also purges old sent rows. Shares the process's <see cref="PublisherCircuit"/>: while the broker is
 /// known to be down the relay claims nothing, trying one row at a time when a probe is due, so rows do not burn their
 /// attempts against a broker that cannot take them.
-/// <see cref="OutboxOptions.RelayConcurrency"/> batches are under way at once; a lane that found a full batch claims
-/// again at once, and one that found fewer waits for <see cref="OutboxOptions.PollInterval"/> or for this process to
-/// commit outbox rows (<see cref="OutboxSignal"/>), whichever comes first.
+/// Up to <see cref="OutboxOptions.RelayConcurrency"/> batches are under way at once, one per lane. The first lane
+/// looks for due rows every <see cref="OutboxOptions.PollInterval"/>, or at once when this process commits outbox
+/// rows (<see cref="OutboxSignal"/>); a lane that claimed a full batch claims again at once and wakes one more lane,
+/// so a backlog brings every lane in within a few claims, and the other lanes sleep again when they find less than a
+/// full batch. An idle relay therefore costs one poll per interval, whatever its number of lanes.
 /// </summary>
 public sealed partial class OutboxRelay : BackgroundService
 {
@@ -30,6 +32,7 @@ public sealed partial class OutboxRelay : BackgroundService
     private readonly IOptions<OutboxOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxRelay> _logger;
+    private readonly OutboxSignal _moreDue = new(); // a lane claimed a full batch: one more lane may help
     private static readonly TimeSpan MaxCycleDelay = TimeSpan.FromSeconds(30);
     private DateTimeOffset _nextPurge;
 
@@ -69,12 +72,20 @@ public sealed partial class OutboxRelay : BackgroundService
         LogStarted(_logger, RelayId, options.BatchSize, options.RelayConcurrency, options.PollInterval);
         _nextPurge = _time.GetUtcNow() + options.PurgeInterval;
         // Several lanes claim and publish batches side by side: while one waits for its confirms, the next is claimed
-        // and published. They share the relay's id (a row claimed by one is leased, so no other lane claims it) and the
-        // circuit (one probe at a time while the broker is down). The first lane also purges.
+        // and published. A row one lane holds is skipped by the others' claims; they share the circuit (one probe at a
+        // time while the broker is down).
         await Task.WhenAll(Enumerable.Range(0, options.RelayConcurrency).Select(lane => RunLaneAsync(lane == 0, stoppingToken)));
     }
 
-    private async Task RunLaneAsync(bool purges, CancellationToken stoppingToken)
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _moreDue.Dispose();
+        base.Dispose();
+    }
+
+    // The first lane polls and purges; the others wait until a lane claims a full batch.
+    private async Task RunLaneAsync(bool first, CancellationToken stoppingToken)
     {
         await Task.Yield();
         var options = _options.Value;
@@ -94,15 +105,24 @@ public sealed partial class OutboxRelay : BackgroundService
                 var limit = probe ? 1 : options.BatchSize;
                 var claimed = await RelayBatchAsync(limit, probe, stoppingToken);
                 failures = 0;
-                if (purges)
+                if (first)
                 {
                     await PurgeIfDueAsync(stoppingToken);
                 }
 
-                if (claimed < limit)
+                if (claimed == limit)
+                {
+                    // A full batch: more may be due, so one more lane joins in (it wakes another if it finds a full one too).
+                    _moreDue.Notify();
+                }
+                else if (first)
                 {
                     // Nothing more is due: wait for this process to commit rows, or for the poll to find other processes' rows.
                     await _signal.WaitAsync(options.PollInterval, stoppingToken);
+                }
+                else
+                {
+                    await _moreDue.WaitAsync(Timeout.InfiniteTimeSpan, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
