@@ -14,9 +14,10 @@ namespace Sync.Benchmarks;
 /// with the broker up (accepted/s, P1); then, still up, half as many
 /// on an open-loop schedule at half P1's rate, and the same to a bare Kestrel endpoint by the same client (p99 ÷ p99,
 /// P2); then a first outage to warm the spill path and the relay up (as many as in P1 spilled and drained, unmeasured);
-/// then as many as in P1 with the proxy cut again (accepted/s while every one spills to the outbox, P10), then the proxy
-/// restored and the ingress's relay draining the spilled rows (rows/s from the first row marked sent to the last, by
-/// the rows' own sent_at, P7).
+/// then as many as in P1 with the proxy cut again (accepted/s while every one spills to the outbox, P10), and more with
+/// the proxy still cut until the outbox holds the relay's backlog (10,000 rows in --quick); then the proxy restored and
+/// the ingress's relay draining the spilled rows (rows/s from the first row marked sent to the last, by the rows' own
+/// sent_at, P7).
 /// Ledger: every webhook is answered 200 or refused with 429 (the sender retries those), every one answered 200 is in
 /// the work queues at the end (or was, for the warm-up's, purged and counted before P1), nothing is left in the outbox.
 /// </summary>
@@ -29,7 +30,7 @@ internal static class IngressThroughput
         Measurement Up, OpenLoopLatency Latency, OpenLoopLatency Kestrel, Measurement Down, Measurement Relay,
         long Sent, long Accepted, long Refused, long Queued, long LeftInOutbox, bool Balanced, string Settings, string LatencySettings);
 
-    public static async Task<Result> RunAsync(int webhooks, TimeSpan warmUpLimit, string ingressDll, Progress progress)
+    public static async Task<Result> RunAsync(int webhooks, int relayRows, TimeSpan warmUpLimit, string ingressDll, Progress progress)
     {
         await using var rig = await BenchRig.CreateAsync();
         for (var l = 0; l < Locations; l++)
@@ -94,6 +95,11 @@ internal static class IngressThroughput
         Progress.Say($"ingress: {webhooks:N0} webhooks with the broker unreachable");
         var down = await SendAsync(http, address, signer, "down", webhooks);
 
+        // P7 is of a backlog long enough to be a rate: P10's rows and, with the broker still cut, more up to relayRows
+        // (a drain of a few rounds is mostly the first round's latency).
+        var more = Math.Max(0, relayRows - webhooks);
+        var (_, moreSpilled, moreRefused) = more > 0 ? await SendAsync(http, address, signer, "relay-backlog", more, quietly: true) : default;
+
         var spilled = (await outbox.GetBacklogAsync(CancellationToken.None)).Pending;
         var reconnectedAt = DateTimeOffset.UtcNow;
         broker.Reconnect();
@@ -112,9 +118,9 @@ internal static class IngressThroughput
         var (relayed, relaySeconds) = await SentSpanAsync(rig, reconnectedAt);
         var queued = warmQueued + await rig.MessageCountAsync([BenchRig.WebhookQueue, BenchRig.BacklogQueue]);
         ingress.Kill();
-        var sent = warmSent + 3L * webhooks + latencyCount;
-        var accepted = warmAccepted + up.Accepted + latency.Answered200 + warmSpilled + down.Accepted;
-        var refused = warmRefused + up.Refused + latency.Refused + warmSpillRefused + down.Refused;
+        var sent = warmSent + 3L * webhooks + latencyCount + more;
+        var accepted = warmAccepted + up.Accepted + latency.Answered200 + warmSpilled + down.Accepted + moreSpilled;
+        var refused = warmRefused + up.Refused + latency.Refused + warmSpillRefused + down.Refused + moreRefused;
         var balanced = accepted + refused == sent && queued >= accepted && pending == 0;
         return new Result(up.Rate, latency, kestrel, down.Rate, new Measurement((relayed - 1) / relaySeconds, relayed, relaySeconds),
             sent, accepted, refused, queued, pending, balanced, settings, latencySettings);
