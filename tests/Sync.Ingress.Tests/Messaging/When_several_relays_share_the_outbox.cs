@@ -4,7 +4,6 @@ using Sync.Contracts;
 using Sync.Ingress.Tests.Support;
 using Sync.Messaging.Outbox;
 using Sync.Storage;
-using Sync.Testing;
 
 namespace Sync.Ingress.Tests.Messaging;
 
@@ -12,8 +11,7 @@ namespace Sync.Ingress.Tests.Messaging;
 public sealed class When_several_relays_share_the_outbox
 {
     private const int Rows = 300;
-    private RabbitMqTestVirtualHost _vhost = null!;
-    private PostgresTestDatabase _database = null!;
+    private OutboxRelayRig _rig = null!;
     private WebhookQueue _queue = null!;
     private IHost _host = null!;
     private readonly List<OutboxRelay> _relays = [];
@@ -22,10 +20,9 @@ public sealed class When_several_relays_share_the_outbox
     [OneTimeSetUp]
     public async Task Start()
     {
-        _vhost = await RabbitMqTestVirtualHost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _queue = await WebhookQueue.BindAsync(_vhost);
-        _host = await OutboxHost.StartAsync(_vhost, _database, relay: false);
+        _rig = await OutboxRelayRig.StartAsync(relay: false);
+        _queue = _rig.Queue;
+        _host = _rig.Host;
 
         var outbox = _host.Services.GetRequiredService<IOutboxStore>();
         for (var i = 0; i < Rows; i++)
@@ -54,20 +51,9 @@ public sealed class When_several_relays_share_the_outbox
             relay.Dispose();
         }
 
-        await OutboxHost.StopAsync(_host);
-        if (_queue is not null)
+        if (_rig is not null)
         {
-            await _queue.DisposeAsync();
-        }
-
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-
-        if (_vhost is not null)
-        {
-            await _vhost.DisposeAsync();
+            await _rig.DisposeAsync();
         }
     }
 

@@ -1,10 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Sync.Contracts;
 using Sync.Ingress.Tests.Support;
 using Sync.Messaging.Outbox;
 using Sync.Storage;
-using Sync.Testing;
 
 namespace Sync.Ingress.Tests.Messaging;
 
@@ -12,36 +10,23 @@ namespace Sync.Ingress.Tests.Messaging;
 [TestFixture]
 public sealed class When_the_outbox_relay_finds_no_queue_bound
 {
-    private RabbitMqTestVirtualHost _vhost = null!;
-    private PostgresTestDatabase _database = null!;
-    private IHost _host = null!;
+    private OutboxRelayRig _rig = null!;
     private WebhookQueue? _queue;
 
     [OneTimeSetUp]
-    public async Task Start()
-    {
-        _vhost = await RabbitMqTestVirtualHost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _host = await OutboxHost.StartAsync(_vhost, _database, relay: true);
-    }
+    public async Task Start() => _rig = await OutboxRelayRig.StartAsync(bindQueue: false);
 
     [OneTimeTearDown]
     public async Task Stop()
     {
-        await OutboxHost.StopAsync(_host);
         if (_queue is not null)
         {
             await _queue.DisposeAsync();
         }
 
-        if (_database is not null)
+        if (_rig is not null)
         {
-            await _database.DisposeAsync();
-        }
-
-        if (_vhost is not null)
-        {
-            await _vhost.DisposeAsync();
+            await _rig.DisposeAsync();
         }
     }
 
@@ -50,11 +35,11 @@ public sealed class When_the_outbox_relay_finds_no_queue_bound
     {
         var id = Guid.NewGuid();
         var message = new WebhookReceived("crm", "evt-early", "contact.upserted", "loc-1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "{}");
-        var outbox = _host.Services.GetRequiredService<IOutboxStore>();
+        var outbox = _rig.Host.Services.GetRequiredService<IOutboxStore>();
         await outbox.EnqueueAsync(OutboxSerializer.ForPublish(message, id, DateTimeOffset.UtcNow), CancellationToken.None);
         await WaitUntilTriedAsync(outbox);
 
-        _queue = await WebhookQueue.BindAsync(_vhost);
+        _queue = await WebhookQueue.BindAsync(_rig.VirtualHost);
         await _queue.WaitForAsync(1, TimeSpan.FromSeconds(60));
 
         Assert.That((await _queue.DrainAsync()).Select(m => m.MessageId), Is.EqualTo(new[] { id.ToString() }));

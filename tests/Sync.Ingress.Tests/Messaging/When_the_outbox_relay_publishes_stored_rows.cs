@@ -1,49 +1,31 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Sync.Contracts;
 using Sync.Ingress.Tests.Support;
 using Sync.Messaging.Outbox;
 using Sync.Storage;
-using Sync.Testing;
 
 namespace Sync.Ingress.Tests.Messaging;
 
 [TestFixture]
 public sealed class When_the_outbox_relay_publishes_stored_rows
 {
-    private RabbitMqTestVirtualHost _vhost = null!;
-    private PostgresTestDatabase _database = null!;
+    private OutboxRelayRig _rig = null!;
     private WebhookQueue _queue = null!;
-    private IHost _host = null!;
     private IOutboxStore _outbox = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _vhost = await RabbitMqTestVirtualHost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _queue = await WebhookQueue.BindAsync(_vhost);
-        _host = await OutboxHost.StartAsync(_vhost, _database, relay: true);
-        _outbox = _host.Services.GetRequiredService<IOutboxStore>();
+        _rig = await OutboxRelayRig.StartAsync();
+        _queue = _rig.Queue;
+        _outbox = _rig.Outbox;
     }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
-        await OutboxHost.StopAsync(_host);
-        if (_queue is not null)
+        if (_rig is not null)
         {
-            await _queue.DisposeAsync();
-        }
-
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-
-        if (_vhost is not null)
-        {
-            await _vhost.DisposeAsync();
+            await _rig.DisposeAsync();
         }
     }
 

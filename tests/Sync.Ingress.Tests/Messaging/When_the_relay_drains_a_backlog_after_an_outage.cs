@@ -1,11 +1,7 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Sync.Contracts;
-using Sync.Ingress.Tests.Support;
 using Sync.Messaging.Outbox;
 using Sync.Storage;
-using Sync.Testing;
 
 namespace Sync.Ingress.Tests.Messaging;
 
@@ -21,72 +17,43 @@ public sealed class When_the_relay_drains_a_backlog_after_an_outage
     private const int Busy = 2000;
     private const int Backlog = 3000;
     private static readonly string Payload = $$"""{"type":"ContactCreate","notes":"{{new string('x', 900)}}"}""";
-    private RabbitMqTestVirtualHost _vhost = null!;
-    private PostgresTestDatabase _database = null!;
-    private TcpProxy _broker = null!;
-    private WebhookQueue _queue = null!;
-    private IHost _host = null!;
+    private OutboxRelayRig _rig = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _vhost = await RabbitMqTestVirtualHost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _queue = await WebhookQueue.BindAsync(_vhost);
-        _broker = TcpProxy.Start(_vhost.Host, _vhost.Port);
-        _host = await OutboxHost.StartAsync(_vhost, _database, relay: true, brokerPort: _broker.Port, new Dictionary<string, string?>
+        _rig = await OutboxRelayRig.StartAsync(throughProxy: true, new Dictionary<string, string?>
         {
             ["Sync:Outbox:RelayConcurrency"] = "16",
+            ["Sync:Outbox:BatchSize"] = "100",
             ["Sync:Outbox:RetryBaseDelay"] = "00:00:01",
             ["Sync:Outbox:RetryMaxDelay"] = "00:00:02",
         });
-        var bus = _host.Services.GetRequiredService<MassTransit.IBusControl>();
-        for (var waited = 0; bus.CheckHealth().Status != MassTransit.BusHealthStatus.Healthy; waited++)
-        {
-            Assert.That(waited, Is.LessThan(600), "the bus did not connect");
-            await Task.Delay(100);
-        }
+        await _rig.WaitForBusAsync();
 
-        var outbox = _host.Services.GetRequiredService<IOutboxStore>();
-        await EnqueueAsync(outbox, "busy", Busy);
-        Assert.That(await _queue.WaitForAsync(Busy, TimeSpan.FromSeconds(90)), Is.GreaterThanOrEqualTo(Busy), "the busy rows were not relayed");
+        await EnqueueAsync(_rig.Outbox, "busy", Busy);
+        Assert.That(await _rig.Queue.WaitForAsync(Busy, TimeSpan.FromSeconds(90)), Is.GreaterThanOrEqualTo(Busy), "the busy rows were not relayed");
 
-        _broker.Disconnect();
-        await EnqueueAsync(outbox, "backlog", Backlog);
+        _rig.Broker.Disconnect();
+        await EnqueueAsync(_rig.Outbox, "backlog", Backlog);
         await Task.Delay(TimeSpan.FromSeconds(3));
-        _broker.Reconnect();
-        await _queue.WaitForAsync(Busy + Backlog, TimeSpan.FromSeconds(90));
+        _rig.Broker.Reconnect();
+        await _rig.Queue.WaitForAsync(Busy + Backlog, TimeSpan.FromSeconds(90));
     }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
-        await OutboxHost.StopAsync(_host);
-        if (_broker is not null)
+        if (_rig is not null)
         {
-            await _broker.DisposeAsync();
-        }
-
-        if (_queue is not null)
-        {
-            await _queue.DisposeAsync();
-        }
-
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-
-        if (_vhost is not null)
-        {
-            await _vhost.DisposeAsync();
+            await _rig.DisposeAsync();
         }
     }
 
     [Test]
     public async Task Should_publish_every_row_of_the_backlog()
     {
-        var queued = await _queue.DrainAsync();
+        var queued = await _rig.Queue.DrainAsync();
 
         // A publish that timed out may still land, so a row can arrive twice (consumers drop the copy by its id).
         Assert.That(queued.Select(m => m.MessageId).Distinct().Count(), Is.EqualTo(Busy + Backlog));
@@ -95,7 +62,7 @@ public sealed class When_the_relay_drains_a_backlog_after_an_outage
     [Test]
     public async Task Should_have_every_publish_after_the_outage_confirmed()
     {
-        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await using var connection = new NpgsqlConnection(_rig.Database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT COUNT(*) FROM sync.outbox WHERE last_error LIKE '%did not confirm%'", connection);

@@ -1,11 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Sync.Contracts;
-using Sync.Ingress.Tests.Support;
 using Sync.Messaging.Outbox;
-using Sync.Storage;
-using Sync.Testing;
 
 namespace Sync.Ingress.Tests.Messaging;
 
@@ -18,39 +13,25 @@ namespace Sync.Ingress.Tests.Messaging;
 public sealed class When_the_relay_meets_a_broker_that_is_down
 {
     private const int Rows = 150;
-    private RabbitMqTestVirtualHost _vhost = null!;
-    private PostgresTestDatabase _database = null!;
-    private TcpProxy _broker = null!;
-    private WebhookQueue _queue = null!;
-    private IHost _host = null!;
+    private OutboxRelayRig _rig = null!;
     private long _attemptsWhileDown;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _vhost = await RabbitMqTestVirtualHost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _queue = await WebhookQueue.BindAsync(_vhost);
-        _broker = TcpProxy.Start(_vhost.Host, _vhost.Port);
-        _host = await OutboxHost.StartAsync(_vhost, _database, relay: true, brokerPort: _broker.Port);
-        var bus = _host.Services.GetRequiredService<MassTransit.IBusControl>();
-        for (var waited = 0; bus.CheckHealth().Status != MassTransit.BusHealthStatus.Healthy; waited++)
-        {
-            Assert.That(waited, Is.LessThan(600), "the bus did not connect");
-            await Task.Delay(100);
-        }
+        // Batches of 100, so that the 150 rows are more than one batch.
+        _rig = await OutboxRelayRig.StartAsync(throughProxy: true, new Dictionary<string, string?> { ["Sync:Outbox:BatchSize"] = "100" });
+        await _rig.WaitForBusAsync();
+        _rig.Broker.Disconnect();
 
-        _broker.Disconnect();
-
-        var outbox = _host.Services.GetRequiredService<IOutboxStore>();
         for (var i = 0; i < Rows; i++)
         {
             var message = new WebhookReceived("crm", $"evt-down-{i}", "contact.upserted", "loc-1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "{}");
-            await outbox.EnqueueAsync(OutboxSerializer.ForPublish(message, Guid.NewGuid(), DateTimeOffset.UtcNow), CancellationToken.None);
+            await _rig.Outbox.EnqueueAsync(OutboxSerializer.ForPublish(message, Guid.NewGuid(), DateTimeOffset.UtcNow), CancellationToken.None);
         }
 
         await Task.Delay(TimeSpan.FromSeconds(10));
-        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await using var connection = new NpgsqlConnection(_rig.Database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT COALESCE(SUM(attempts), 0) FROM sync.outbox", connection);
         _attemptsWhileDown = Convert.ToInt64(await command.ExecuteScalarAsync());
@@ -59,25 +40,9 @@ public sealed class When_the_relay_meets_a_broker_that_is_down
     [OneTimeTearDown]
     public async Task Stop()
     {
-        await OutboxHost.StopAsync(_host);
-        if (_broker is not null)
+        if (_rig is not null)
         {
-            await _broker.DisposeAsync();
-        }
-
-        if (_queue is not null)
-        {
-            await _queue.DisposeAsync();
-        }
-
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-
-        if (_vhost is not null)
-        {
-            await _vhost.DisposeAsync();
+            await _rig.DisposeAsync();
         }
     }
 
@@ -90,10 +55,10 @@ public sealed class When_the_relay_meets_a_broker_that_is_down
     [Order(2)]
     public async Task Should_publish_every_row_once_the_broker_is_back()
     {
-        _broker.Reconnect();
-        await _queue.WaitForAsync(Rows, TimeSpan.FromSeconds(90));
+        _rig.Broker.Reconnect();
+        await _rig.Queue.WaitForAsync(Rows, TimeSpan.FromSeconds(90));
 
-        var queued = await _queue.DrainAsync();
+        var queued = await _rig.Queue.DrainAsync();
 
         // A publish that timed out may still land, so a row can arrive twice (consumers drop the copy by its id).
         Assert.That(queued.Select(m => m.MessageId).Distinct().Count(), Is.EqualTo(Rows));

@@ -5,7 +5,6 @@ using Sync.Contracts;
 using Sync.Ingress.Tests.Support;
 using Sync.Messaging.Outbox;
 using Sync.Storage;
-using Sync.Testing;
 
 namespace Sync.Ingress.Tests.Messaging;
 
@@ -17,21 +16,19 @@ namespace Sync.Ingress.Tests.Messaging;
 public sealed class When_this_process_commits_outbox_rows
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(30);
-    private RabbitMqTestVirtualHost _vhost = null!;
-    private PostgresTestDatabase _database = null!;
+    private OutboxRelayRig _rig = null!;
     private WebhookQueue _queue = null!;
     private IHost _host = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _vhost = await RabbitMqTestVirtualHost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _queue = await WebhookQueue.BindAsync(_vhost);
-        _host = await OutboxHost.StartAsync(_vhost, _database, relay: true, extra: new Dictionary<string, string?>
+        _rig = await OutboxRelayRig.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Sync:Outbox:PollInterval"] = Poll.ToString(),
         });
+        _queue = _rig.Queue;
+        _host = _rig.Host;
 
         // Past the relay's first look at the outbox, which found nothing: from here only a wake-up or the poll finds rows.
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -40,20 +37,9 @@ public sealed class When_this_process_commits_outbox_rows
     [OneTimeTearDown]
     public async Task Stop()
     {
-        await OutboxHost.StopAsync(_host);
-        if (_queue is not null)
+        if (_rig is not null)
         {
-            await _queue.DisposeAsync();
-        }
-
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-
-        if (_vhost is not null)
-        {
-            await _vhost.DisposeAsync();
+            await _rig.DisposeAsync();
         }
     }
 
