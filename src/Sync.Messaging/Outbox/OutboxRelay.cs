@@ -112,8 +112,12 @@ public sealed partial class OutboxRelay : BackgroundService
 
                 if (claimed == limit)
                 {
-                    // A full batch: more may be due, so one more lane joins in (it wakes another if it finds a full one too).
-                    _moreDue.Notify();
+                    // A full batch: more may be due, so this lane claims again at once and one more lane joins in (it
+                    // wakes another if it finds a full one too). A probe's one row says nothing of the backlog.
+                    if (!probe)
+                    {
+                        _moreDue.Notify();
+                    }
                 }
                 else if (first)
                 {
