@@ -21,9 +21,9 @@ var outFile = ArgValue("--out") ?? Path.Combine(Environment.CurrentDirectory, $"
 var size = mode switch
 {
     "smoke" => new Sizes(Messages: 300, Upserts: 100, Locations: 4, Webhooks: 100, IngressWarmUpSeconds: 2, BudgetLimit: 20, BudgetIntervalMs: 2_000, BudgetSkip: 1, BudgetWindow: 1,
-        TagEvents: 100, ScaleOutLocations: 20, ScaleOutSeconds: 2, ScaleOutSettleSeconds: 5, Backlog: 300, QuietSeconds: 2, RelayRows: 100),
-    "full" => new Sizes(100_000, 50_000, 20, 20_000, 30, 100, 10_000, 1, 3, 5_000, 150, 30, 60, 5_000, 60, 20_000),
-    _ => new Sizes(4_000, 10_000, 20, 1_500, 8, 100, 10_000, 1, 1, 1_000, 60, 5, 20, 5_000, 6, 10_000),
+        TagEvents: 100, ScaleOutLocations: 20, ScaleOutSeconds: 2, ScaleOutSettleSeconds: 5, Backlog: 300, QuietSeconds: 2, RelayRows: 100, WorkerWarmUp: 100),
+    "full" => new Sizes(100_000, 50_000, 20, 20_000, 30, 100, 10_000, 1, 3, 5_000, 150, 30, 60, 5_000, 60, 20_000, 20_000),
+    _ => new Sizes(4_000, 10_000, 20, 1_500, 8, 100, 10_000, 1, 1, 1_000, 60, 5, 20, 5_000, 6, 10_000, 20_000),
 };
 Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 var workerDll = FindHost("Sync.Worker");
@@ -41,7 +41,7 @@ if (ingress is not null)
     Progress.Say($"ingress: {ingress.Up.PerSecond:N0}/s accepted with the broker up, {ingress.Down.PerSecond:N0}/s with it unreachable; relay {ingress.Relay.PerSecond:N0} rows/s; ledger {Verdict(ingress.Balanced)}");
 }
 
-var worker = Runs("worker") ? await WorkerThroughput.RunAsync(size.Upserts, size.Locations, workerDll, progress) : null;
+var worker = Runs("worker") ? await WorkerThroughput.RunAsync(size.Upserts, size.WorkerWarmUp, size.Locations, workerDll, progress) : null;
 if (worker is not null)
 {
     Progress.Say($"worker: {worker.Applied.PerSecond:N0} upserts/s applied, peak RSS {worker.PeakRssBytes / 1048576.0:N0} MB, ledger {Verdict(worker.Balanced)}");
@@ -231,4 +231,4 @@ internal sealed record Row(string Id, string Figure, string Settings, string Mea
 /// <summary>How big each stage is in a mode.</summary>
 internal sealed record Sizes(
     int Messages, int Upserts, int Locations, int Webhooks, int IngressWarmUpSeconds, int BudgetLimit, int BudgetIntervalMs, int BudgetSkip, int BudgetWindow,
-    int TagEvents, int ScaleOutLocations, int ScaleOutSeconds, int ScaleOutSettleSeconds, int Backlog, int QuietSeconds, int RelayRows);
+    int TagEvents, int ScaleOutLocations, int ScaleOutSeconds, int ScaleOutSettleSeconds, int Backlog, int QuietSeconds, int RelayRows, int WorkerWarmUp);

@@ -23,10 +23,10 @@ internal static class WorkerThroughput
     }
 
     /// <summary>P3 and P8.</summary>
-    public static async Task<Result> RunAsync(int events, int locations, string workerDll, Progress progress)
+    public static async Task<Result> RunAsync(int events, int warmUp, int locations, string workerDll, Progress progress)
     {
-        var settings = $"quorum queues, {events:N0} upserts over {locations} locations (rate from the end of a warm-up to the last: a fifth of the backlog and the worker's JIT idle, at most half), sandbox limit off and latency 0, worker limit off, worker defaults, PostgreSQL on loopback without TLS";
-        return await DrainAsync(events, locations, workerDll, settings, progress);
+        var settings = $"quorum queues, {events:N0} upserts over {locations} locations behind {warmUp:N0} more for the warm-up (the clock starts once half of those are applied and the worker's JIT is idle, at the latest once all are; rate to the last), sandbox limit off and latency 0, worker limit off, worker defaults, PostgreSQL on loopback without TLS";
+        return await DrainAsync(events, warmUp, locations, workerDll, settings, progress);
     }
 
     /// <summary>
@@ -158,11 +158,13 @@ internal static class WorkerThroughput
     private static async Task<double[]> JitSecondsAsync(IReadOnlyList<WorkerProcess> processes) =>
         await Task.WhenAll(processes.Select(async p => JitWatch.CompiledSeconds(await p.MetricsAsync())));
 
-    // The clock starts once the first fifth of the backlog is applied (the pools are full) and the worker's JIT has been
-    // idle for two seconds in a row (its hot path tiered up), or at half the backlog; the CPU split and the stage
-    // breakdown cover the same stretch.
-    private static async Task<Result> DrainAsync(int events, int locations, string workerDll, string settings, Progress progress)
+    // The measured events queue behind a warm-up's: the clock starts once half of the warm-up is applied (the pools are
+    // full) and the worker's JIT has been idle for two seconds in a row (its hot path tiered up, and the sandbox's in the
+    // harness with it), or once the whole warm-up is applied; the rate is of the rest, so of at least the measured
+    // events. The CPU split and the stage breakdown cover the same stretch.
+    private static async Task<Result> DrainAsync(int measured, int warmUpEvents, int locations, string workerDll, string settings, Progress progress)
     {
+        var events = measured + warmUpEvents;
         await using var rig = await BenchRig.CreateAsync();
         await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { RateLimit = { Enabled = false }, Faults = { LatencyMilliseconds = 0 } });
         for (var l = 0; l < locations; l++)
@@ -178,7 +180,7 @@ internal static class WorkerThroughput
         {
             Stopwatch? clock = null;
             long appliedAtStart = 0;
-            var warmUp = Math.Max(1, events / 5);
+            var warmUp = Math.Max(1, warmUpEvents / 2);
             CpuMeter? cpu = null;
             IReadOnlyDictionary<string, double> cpuSeconds = new Dictionary<string, double>();
             string? metricsAtStart = null;
@@ -209,13 +211,13 @@ internal static class WorkerThroughput
                     }
                 }
 
-                if (clock is null && (jit.Idle || applied >= events / 2))
+                if (clock is null && ((jit.Idle && applied >= warmUp) || applied >= warmUpEvents))
                 {
                     clock = Stopwatch.StartNew();
                     appliedAtStart = applied;
                     Progress.Say(jit.Idle
                         ? $"the worker's JIT idle at {applied:N0} applied; timing the rest"
-                        : $"the worker still compiling at half the backlog ({applied:N0}); timing the rest all the same");
+                        : $"the worker still compiling at the end of the warm-up ({applied:N0} applied); timing the rest all the same");
                 }
 
                 if (clock is not null && cpu is null)
