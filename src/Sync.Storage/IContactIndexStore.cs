@@ -72,6 +72,24 @@ public interface IContactIndexStore
         CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="TryMarkAndAdvanceTagsAsync"/> for many messages in one unit of work (on PostgreSQL, one round trip):
+    /// each message is marked, and only a message new to the inbox advances its contact's guard. Returns, in the order of
+    /// <paramref name="marks"/>, null for a message already marked, else the changes found fresh (sorted by tag). The
+    /// marks must name distinct messages and distinct contacts (location and contact id): one contact's guard advances
+    /// once per unit of work. A message whose effect then cannot be made is taken back with
+    /// <see cref="IInboxStore.UnmarkAsync"/> and <see cref="RevertTagsAsync"/> before the others commit.
+    /// </summary>
+    Task<IReadOnlyList<IReadOnlyList<TagChange>?>> TryMarkAndAdvanceManyAsync(
+        IUnitOfWork unitOfWork, string consumer, IReadOnlyList<GuardedMark> marks, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="UpsertKeysAsync"/> for keys of several locations, then commits the unit of work (on PostgreSQL the
+    /// statement and the COMMIT go in one round trip). With no entries it only commits.
+    /// </summary>
+    Task UpsertKeysOfLocationsAndCommitAsync(
+        IUnitOfWork unitOfWork, IReadOnlyCollection<LocatedKeyEntry> entries, CancellationToken cancellationToken);
+
+    /// <summary>
     /// As <see cref="UpsertKeysAsync"/>, then commits the unit of work: on PostgreSQL the statement and the COMMIT go
     /// in one round trip. With no entries it only commits. The unit of work cannot be used afterwards.
     /// </summary>
@@ -238,3 +256,16 @@ public sealed record TagChange(string Tag, TagOperation Operation)
         return normalised;
     }
 }
+
+/// <summary>One message of <see cref="IContactIndexStore.TryMarkAndAdvanceManyAsync"/>: its id and its contact's guard changes.</summary>
+/// <param name="MessageId">The message marked in the inbox.</param>
+/// <param name="LocationId">The contact's location.</param>
+/// <param name="ContactId">The contact's guard id.</param>
+/// <param name="Changes">The guard changes, as <see cref="IContactIndexStore.TryAdvanceTagsAsync"/> takes them.</param>
+/// <param name="OccurredAt">When the message's event happened.</param>
+public sealed record GuardedMark(Guid MessageId, string LocationId, string ContactId, IReadOnlyCollection<TagChange> Changes, DateTimeOffset OccurredAt);
+
+/// <summary>A key of the contact index with its location.</summary>
+/// <param name="LocationId">The location.</param>
+/// <param name="Entry">The key and its contact.</param>
+public sealed record LocatedKeyEntry(string LocationId, ContactKeyEntry Entry);

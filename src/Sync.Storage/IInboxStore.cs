@@ -13,6 +13,14 @@ public interface IInboxStore
     /// </summary>
     Task<bool> TryMarkProcessedAsync(IUnitOfWork unitOfWork, string consumer, Guid messageId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes back, inside the unit of work that made it, a mark made by
+    /// <see cref="TryMarkProcessedAsync(IUnitOfWork,string,Guid,CancellationToken)"/> or
+    /// <see cref="IContactIndexStore.TryMarkAndAdvanceManyAsync"/>: for a message whose effect could not be made while
+    /// others in the same unit of work commit theirs, so that its redelivery is applied, not dropped.
+    /// </summary>
+    Task UnmarkAsync(IUnitOfWork unitOfWork, string consumer, Guid messageId, CancellationToken cancellationToken);
+
     /// <summary>As <see cref="TryMarkProcessedAsync(IUnitOfWork,string,Guid,CancellationToken)"/>, in a transaction of its own.</summary>
     Task<bool> TryMarkProcessedAsync(string consumer, Guid messageId, CancellationToken cancellationToken);
 

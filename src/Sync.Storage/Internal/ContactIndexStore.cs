@@ -59,6 +59,60 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
         return applied?.OrderBy(c => c.Tag, StringComparer.Ordinal).ToList();
     }
 
+    public async Task<IReadOnlyList<IReadOnlyList<TagChange>?>> TryMarkAndAdvanceManyAsync(
+        IUnitOfWork unitOfWork, string consumer, IReadOnlyList<GuardedMark> marks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(consumer);
+        ArgumentNullException.ThrowIfNull(marks);
+        if (marks.Count == 0)
+        {
+            return [];
+        }
+
+        if (marks.Select(m => m.MessageId).Distinct().Count() != marks.Count)
+        {
+            throw new ArgumentException("The marks must name distinct messages.", nameof(marks));
+        }
+
+        if (marks.Select(m => (m.LocationId, m.ContactId)).Distinct().Count() != marks.Count)
+        {
+            throw new ArgumentException("The marks must name distinct contacts: a contact's guard advances once per unit of work.", nameof(marks));
+        }
+
+        // Every unit of work takes the inbox's rows in message order and the guard's in (location, contact, tag) order.
+        var sorted = marks
+            .Select((m, i) => new SortedMark(i, m.MessageId, m.LocationId, m.ContactId, SortChanges(m.Changes), DbValues.Utc(m.OccurredAt)))
+            .OrderBy(m => m.LocationId, StringComparer.Ordinal)
+            .ThenBy(m => m.ContactId, StringComparer.Ordinal)
+            .ToList();
+        var fresh = await TryMarkAndAdvanceSortedManyAsync(unitOfWork, consumer, time.GetUtcNow(), sorted, cancellationToken);
+        var results = new IReadOnlyList<TagChange>?[marks.Count];
+        for (var i = 0; i < sorted.Count; i++)
+        {
+            results[sorted[i].Index] = fresh[i]?.OrderBy(c => c.Tag, StringComparer.Ordinal).ToList();
+        }
+
+        return results;
+    }
+
+    public Task UpsertKeysOfLocationsAndCommitAsync(IUnitOfWork unitOfWork, IReadOnlyCollection<LocatedKeyEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return unitOfWork.CommitAsync(cancellationToken);
+        }
+
+        var sorted = entries
+            .GroupBy(e => e.LocationId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (LocationId: g.Key, Keys: (IReadOnlyList<(string Kind, string Value, string ContactId)>)SortKeys(g.Select(e => e.Entry).ToList())))
+            .ToList();
+        return UpsertSortedKeysOfLocationsAndCommitAsync(unitOfWork, sorted, time.GetUtcNow(), cancellationToken);
+    }
+
     public async Task<string?> FindContactIdAsync(string locationId, ContactKey key, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
@@ -247,6 +301,18 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
         IUnitOfWork unitOfWork, string consumer, Guid messageId, DateTimeOffset processedAt, string locationId, string contactId,
         IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Marks each message and advances the guard of each message new to the inbox; marks sorted by (location, contact)
+    /// and their changes normalised, de-duplicated and sorted by tag. Results in the order of <paramref name="marks"/>.
+    /// </summary>
+    protected abstract Task<IReadOnlyList<IReadOnlyList<TagChange>?>> TryMarkAndAdvanceSortedManyAsync(
+        IUnitOfWork unitOfWork, string consumer, DateTimeOffset processedAt, IReadOnlyList<SortedMark> marks, CancellationToken cancellationToken);
+
+    /// <summary>Writes keys grouped by location (locations sorted, each one's keys as <see cref="UpsertSortedKeysAsync"/>), then commits.</summary>
+    protected abstract Task UpsertSortedKeysOfLocationsAndCommitAsync(
+        IUnitOfWork unitOfWork, IReadOnlyList<(string LocationId, IReadOnlyList<(string Kind, string Value, string ContactId)> Keys)> keys,
+        DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>The parameters of the find-many statement: location and keys.</summary>
     protected abstract object KeyListParameters(string locationId, IReadOnlyList<(string Kind, string Value)> keys);
 
@@ -278,6 +344,9 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
 
     private static ContactKeyEntry ToEntry(KeyRow row) =>
         new(ContactKey.Create(DbValues.ContactKeyKindFromDb(row.Kind), row.Value), row.ContactId);
+
+    /// <summary>One mark of <see cref="TryMarkAndAdvanceManyAsync"/>, its changes sorted, with its place in the caller's list.</summary>
+    internal sealed record SortedMark(int Index, Guid MessageId, string LocationId, string ContactId, IReadOnlyList<TagChange> Changes, DateTimeOffset OccurredAt);
 
     internal sealed record Statements(
         string FindOne, string FindMany, string KeysOfContact, string DeleteContact, string DeleteLocation,
@@ -380,6 +449,32 @@ internal sealed class SqlServerContactIndexStore(StorageDatabase database, TimeP
         }
 
         return changes.Count == 0 ? [] : await TryAdvanceSortedTagsAsync(unitOfWork, locationId, contactId, changes, occurredAt, cancellationToken);
+    }
+
+    // One message after the other, in the caller's transaction: the same effects and locks in the same order.
+    protected override async Task<IReadOnlyList<IReadOnlyList<TagChange>?>> TryMarkAndAdvanceSortedManyAsync(
+        IUnitOfWork unitOfWork, string consumer, DateTimeOffset processedAt, IReadOnlyList<SortedMark> marks, CancellationToken cancellationToken)
+    {
+        var results = new List<IReadOnlyList<TagChange>?>(marks.Count);
+        foreach (var mark in marks)
+        {
+            results.Add(await TryMarkAndAdvanceSortedTagsAsync(unitOfWork, consumer, mark.MessageId, processedAt, mark.LocationId, mark.ContactId,
+                mark.Changes, mark.OccurredAt, cancellationToken));
+        }
+
+        return results;
+    }
+
+    protected override async Task UpsertSortedKeysOfLocationsAndCommitAsync(
+        IUnitOfWork unitOfWork, IReadOnlyList<(string LocationId, IReadOnlyList<(string Kind, string Value, string ContactId)> Keys)> keys,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var (locationId, ofLocation) in keys)
+        {
+            await UpsertSortedKeysAsync(unitOfWork, locationId, ofLocation, now, cancellationToken);
+        }
+
+        await unitOfWork.CommitAsync(cancellationToken);
     }
 
     protected override async Task<bool> TryAdvanceContactCoreAsync(IUnitOfWork unitOfWork, object parameters, CancellationToken cancellationToken) =>
@@ -494,6 +589,83 @@ internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, Time
         var marked = (await results.ReadAsync<int>()).Any();
         var rows = await results.ReadAsync<(string Tag, string Operation)>();
         return marked ? rows.Select(r => new TagChange(r.Tag, DbValues.TagOperationFromDb(r.Operation))).ToList() : null;
+    }
+
+    protected override async Task<IReadOnlyList<IReadOnlyList<TagChange>?>> TryMarkAndAdvanceSortedManyAsync(
+        IUnitOfWork unitOfWork, string consumer, DateTimeOffset processedAt, IReadOnlyList<SortedMark> marks, CancellationToken cancellationToken)
+    {
+        var changes = marks.SelectMany(m => m.Changes.Select(c => (Mark: m, Change: c))).ToList();
+        var rows = await unitOfWork.Connection.QueryAsync<MarkOrAdvanceRow>(Database.Command(
+            PostgreSqlStatements.InboxMarkThenContactTagsAdvanceMany,
+            new
+            {
+                Consumer = consumer,
+                ProcessedAt = processedAt,
+                MessageIds = marks.Select(m => m.MessageId).Order().ToArray(),
+                ChangeMessageIds = changes.Select(c => c.Mark.MessageId).ToArray(),
+                LocationIds = changes.Select(c => c.Mark.LocationId).ToArray(),
+                ContactIds = changes.Select(c => c.Mark.ContactId).ToArray(),
+                Tags = changes.Select(c => c.Change.Tag).ToArray(),
+                Operations = changes.Select(c => DbValues.ToDb(c.Change.Operation)).ToArray(),
+                OccurredAts = changes.Select(c => c.Mark.OccurredAt).ToArray(),
+            },
+            unitOfWork,
+            cancellationToken));
+        var marked = new HashSet<Guid>();
+        var advanced = new Dictionary<(string, string), List<TagChange>>();
+        foreach (var row in rows)
+        {
+            if (row.MessageId is { } messageId)
+            {
+                marked.Add(messageId);
+            }
+            else
+            {
+                var key = (row.LocationId!, row.ContactId!);
+                if (!advanced.TryGetValue(key, out var list))
+                {
+                    advanced[key] = list = [];
+                }
+
+                list.Add(new TagChange(row.Tag!, DbValues.TagOperationFromDb(row.Operation!)));
+            }
+        }
+
+        return marks.Select(m => marked.Contains(m.MessageId)
+            ? (IReadOnlyList<TagChange>?)(advanced.TryGetValue((m.LocationId, m.ContactId), out var fresh) ? fresh : [])
+            : null).ToList();
+    }
+
+    protected override Task UpsertSortedKeysOfLocationsAndCommitAsync(
+        IUnitOfWork unitOfWork, IReadOnlyList<(string LocationId, IReadOnlyList<(string Kind, string Value, string ContactId)> Keys)> keys,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var own = unitOfWork as UnitOfWork
+                  ?? throw new ArgumentException("The unit of work must come from this store's IUnitOfWorkFactory.", nameof(unitOfWork));
+        var rows = keys.SelectMany(l => l.Keys.Select(k => (l.LocationId, k.Kind, k.Value, k.ContactId))).ToList();
+        return own.ExecuteAndCommitAsync(PostgreSqlStatements.ContactKeysOfLocationsUpsert,
+            new
+            {
+                LocationIds = rows.Select(r => r.LocationId).ToArray(),
+                Kinds = rows.Select(r => r.Kind).ToArray(),
+                Values = rows.Select(r => r.Value).ToArray(),
+                ContactIds = rows.Select(r => r.ContactId).ToArray(),
+                UpdatedAt = now,
+            },
+            Database.CommandTimeoutSeconds, cancellationToken);
+    }
+
+    private sealed class MarkOrAdvanceRow
+    {
+        public Guid? MessageId { get; set; }
+
+        public string? LocationId { get; set; }
+
+        public string? ContactId { get; set; }
+
+        public string? Tag { get; set; }
+
+        public string? Operation { get; set; }
     }
 
     protected override async Task<bool> TryAdvanceContactCoreAsync(IUnitOfWork unitOfWork, object parameters, CancellationToken cancellationToken) =>

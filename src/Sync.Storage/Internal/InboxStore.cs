@@ -27,6 +27,14 @@ internal abstract class InboxStore(StorageDatabase database, TimeProvider time, 
         }
     }
 
+    public Task UnmarkAsync(IUnitOfWork unitOfWork, string consumer, Guid messageId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        ArgumentException.ThrowIfNullOrWhiteSpace(consumer);
+        return unitOfWork.Connection.ExecuteAsync(database.Command(
+            sql.Delete, new { Consumer = consumer, MessageId = messageId }, unitOfWork, cancellationToken));
+    }
+
     public async Task<bool> TryMarkProcessedAsync(string consumer, Guid messageId, CancellationToken cancellationToken)
     {
         await using var unitOfWork = await database.BeginAsync(cancellationToken);
@@ -58,11 +66,11 @@ internal abstract class InboxStore(StorageDatabase database, TimeProvider time, 
         return total;
     }
 
-    internal sealed record Statements(string InsertIfNew, string Exists, string PurgeBatch);
+    internal sealed record Statements(string InsertIfNew, string Exists, string PurgeBatch, string Delete);
 }
 
 internal sealed class SqlServerInboxStore(StorageDatabase database, TimeProvider time) : InboxStore(database, time, new(
-    SqlServerStatements.InboxInsertIfNew, SqlServerStatements.InboxExists, SqlServerStatements.InboxPurgeBatch));
+    SqlServerStatements.InboxInsertIfNew, SqlServerStatements.InboxExists, SqlServerStatements.InboxPurgeBatch, SqlServerStatements.InboxDelete));
 
 internal sealed class PostgreSqlInboxStore(StorageDatabase database, TimeProvider time) : InboxStore(database, time, new(
-    PostgreSqlStatements.InboxInsertIfNew, PostgreSqlStatements.InboxExists, PostgreSqlStatements.InboxPurgeBatch));
+    PostgreSqlStatements.InboxInsertIfNew, PostgreSqlStatements.InboxExists, PostgreSqlStatements.InboxPurgeBatch, PostgreSqlStatements.InboxDelete));

@@ -439,6 +439,94 @@ public abstract class Contact_index_contract : StorageFixture
         Assert.That(await Index.FindContactIdAsync(location, ContactKey.ExternalId("short"), None), Is.EqualTo("contact-1"));
     }
 
+    [Test]
+    public async Task Should_mark_and_guard_many_messages_at_once_and_advance_only_those_new_to_the_inbox()
+    {
+        var location = Unique("loc");
+        var other = Unique("loc");
+        var (already, fresh, partlyStale) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await InUnitOfWork(uow => Get<IInboxStore>().TryMarkProcessedAsync(uow, "consumer-a", already, None));
+        await AdvanceTags(location, "contact-3", T0.AddSeconds(10), new TagChange("~field:city", TagOperation.Add));
+
+        IReadOnlyList<IReadOnlyList<TagChange>?> results;
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            results = await Index.TryMarkAndAdvanceManyAsync(unitOfWork, "consumer-a",
+            [
+                new GuardedMark(partlyStale, location, "contact-3", [new TagChange("~field:City", TagOperation.Add), new TagChange("~field:name", TagOperation.Add)], T0),
+                new GuardedMark(already, location, "contact-1", [new TagChange("~field:name", TagOperation.Add)], T0),
+                new GuardedMark(fresh, other, "contact-2", [new TagChange("~field:phone", TagOperation.Add), new TagChange("~exists", TagOperation.Add)], T0),
+            ], None);
+            await Index.UpsertKeysOfLocationsAndCommitAsync(unitOfWork,
+            [
+                new LocatedKeyEntry(other, new(ContactKey.Email("two@example.com"), "crm-2")),
+                new LocatedKeyEntry(location, new(ContactKey.Email("three@example.com"), "crm-3")),
+                new LocatedKeyEntry(location, new(ContactKey.Phone("+1 555 0103"), "crm-3")),
+            ], None);
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(results, Has.Count.EqualTo(3), "one result per mark, in the caller's order");
+            Assert.That(results[0], Is.EqualTo(new[] { new TagChange("~field:name", TagOperation.Add) }), "city has a newer change; name is new");
+            Assert.That(results[1], Is.Null, "already marked");
+            Assert.That(results[2], Is.EqualTo(new[] { new TagChange("~exists", TagOperation.Add), new TagChange("~field:phone", TagOperation.Add) }));
+            Assert.That(await Get<IInboxStore>().IsProcessedAsync("consumer-a", fresh, None), Is.True, "the marks committed");
+            Assert.That(await Get<IInboxStore>().IsProcessedAsync("consumer-a", partlyStale, None), Is.True);
+            Assert.That(await AdvanceTags(location, "contact-1", T0.AddSeconds(-1), new TagChange("~field:name", TagOperation.Add)), Has.Count.EqualTo(1),
+                "a message already marked advances nothing");
+            Assert.That(await AdvanceTags(other, "contact-2", T0.AddSeconds(-1), new TagChange("~field:phone", TagOperation.Add)), Is.Empty,
+                "the guard's advance committed with the keys");
+            Assert.That(await Index.FindContactIdAsync(other, ContactKey.Email("two@example.com"), None), Is.EqualTo("crm-2"));
+            Assert.That(await Index.FindContactIdAsync(location, ContactKey.Phone("+1 555 0103"), None), Is.EqualTo("crm-3"));
+            Assert.That(await Index.FindContactIdAsync(location, ContactKey.Email("two@example.com"), None), Is.Null, "keys stay in their own location");
+        });
+    }
+
+    [Test]
+    public async Task Should_take_back_one_message_of_a_batch_and_commit_the_others()
+    {
+        var location = Unique("loc");
+        var (failed, applied) = (Guid.NewGuid(), Guid.NewGuid());
+        await AdvanceTags(location, "contact-1", T0, new TagChange("~field:city", TagOperation.Add));
+
+        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
+        {
+            var results = await Index.TryMarkAndAdvanceManyAsync(unitOfWork, "consumer-a",
+            [
+                new GuardedMark(failed, location, "contact-1", [new TagChange("~field:city", TagOperation.Add), new TagChange("~field:name", TagOperation.Add)], T0.AddSeconds(20)),
+                new GuardedMark(applied, location, "contact-2", [new TagChange("~field:city", TagOperation.Add)], T0.AddSeconds(20)),
+            ], None);
+            Assert.That(results[0], Has.Count.EqualTo(2), "both of the first message's fields were fresh");
+
+            await Get<IInboxStore>().UnmarkAsync(unitOfWork, "consumer-a", failed, None);
+            await Index.RevertTagsAsync(unitOfWork, location, "contact-1", results[0]!.Select(c => c.Tag).ToList(), None);
+            await Index.UpsertKeysOfLocationsAndCommitAsync(unitOfWork, [new LocatedKeyEntry(location, new(ContactKey.Email("two@example.com"), "crm-2"))], None);
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Get<IInboxStore>().IsProcessedAsync("consumer-a", failed, None), Is.False, "its redelivery is applied, not dropped");
+            Assert.That(await Get<IInboxStore>().IsProcessedAsync("consumer-a", applied, None), Is.True);
+            Assert.That(await AdvanceTags(location, "contact-1", T0.AddSeconds(10), new TagChange("~field:city", TagOperation.Add), new TagChange("~field:name", TagOperation.Add)),
+                Has.Count.EqualTo(2), "the guard says again what it said before: city at T0, name never");
+            Assert.That(await AdvanceTags(location, "contact-2", T0.AddSeconds(10), new TagChange("~field:city", TagOperation.Add)), Is.Empty,
+                "the other message's advance committed");
+        });
+    }
+
+    [Test]
+    public async Task Should_refuse_a_batch_that_names_one_contact_twice()
+    {
+        var location = Unique("loc");
+        await using var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None);
+        Assert.That(async () => await Index.TryMarkAndAdvanceManyAsync(unitOfWork, "consumer-a",
+        [
+            new GuardedMark(Guid.NewGuid(), location, "contact-1", [new TagChange("~exists", TagOperation.Add)], T0),
+            new GuardedMark(Guid.NewGuid(), location, "contact-1", [new TagChange("~exists", TagOperation.Add)], T0.AddSeconds(1)),
+        ], None), Throws.ArgumentException.With.Message.Contains("distinct contacts"));
+    }
+
     private async Task InUnitOfWork(Func<IUnitOfWork, Task> work)
     {
         await using var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None);

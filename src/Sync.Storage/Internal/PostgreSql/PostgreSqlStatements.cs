@@ -33,6 +33,10 @@ internal static partial class PostgreSqlStatements
         ON CONFLICT (consumer, message_id) DO NOTHING
         """;
 
+    public const string InboxDelete = $"""
+        DELETE FROM {Tables.Inbox} WHERE consumer = @Consumer AND message_id = @MessageId
+        """;
+
     public const string InboxExists = $"""
         SELECT EXISTS (SELECT 1 FROM {Tables.Inbox} WHERE consumer = @Consumer AND message_id = @MessageId)
         """;
@@ -211,6 +215,16 @@ internal static partial class PostgreSqlStatements
         SET contact_id = excluded.contact_id, updated_at = excluded.updated_at
         """;
 
+    /// <summary>As <see cref="ContactKeysUpsert"/> for keys of several locations (<c>@LocationIds</c> beside the keys).</summary>
+    public const string ContactKeysOfLocationsUpsert = $"""
+        INSERT INTO {Tables.ContactKeys} AS k (location_id, key_kind, key_value, contact_id, updated_at)
+        SELECT b.location_id, b.kind, b.value, b.contact_id, @UpdatedAt
+        FROM unnest(@LocationIds::text[], @Kinds::text[], @Values::text[], @ContactIds::text[]) WITH ORDINALITY AS b(location_id, kind, value, contact_id, ordinal)
+        ORDER BY b.ordinal
+        ON CONFLICT (location_id, key_kind, key_value) DO UPDATE
+        SET contact_id = excluded.contact_id, updated_at = excluded.updated_at
+        """;
+
     public const string ContactKeysFindOne = $"""
         SELECT contact_id FROM {Tables.ContactKeys}
         WHERE location_id = @LocationId AND key_kind = @Kind AND key_value = @Value
@@ -264,6 +278,38 @@ internal static partial class PostgreSqlStatements
         {InboxInsertIfNew}
         RETURNING 1;
         {ContactTagsAdvance}
+        """;
+
+    /// <summary>
+    /// The inbox marks of many messages (<c>@MessageIds</c>, sorted) and the guard changes of those new to the inbox
+    /// (one row per change: <c>@ChangeMessageIds</c>, <c>@LocationIds</c>, <c>@ContactIds</c>, <c>@Tags</c>,
+    /// <c>@Operations</c>, <c>@OccurredAts</c>, sorted by location, contact and tag), as <see cref="ContactTagsAdvance"/>
+    /// does for one. One row per message marked (<c>MessageId</c> set), then one per change found fresh.
+    /// </summary>
+    public const string InboxMarkThenContactTagsAdvanceMany = $"""
+        WITH marked AS (
+            INSERT INTO {Tables.Inbox} (consumer, message_id, processed_at)
+            SELECT @Consumer, m.message_id, @ProcessedAt
+            FROM unnest(@MessageIds::uuid[]) WITH ORDINALITY AS m(message_id, ordinal)
+            ORDER BY m.ordinal
+            ON CONFLICT (consumer, message_id) DO NOTHING
+            RETURNING message_id
+        ), advanced AS (
+            INSERT INTO {Tables.ContactTagVersions} AS v (location_id, contact_id, tag, last_operation, last_occurred_at, prior_operation, prior_occurred_at)
+            SELECT c.location_id, c.contact_id, c.tag, c.operation, c.occurred_at, NULL, NULL
+            FROM unnest(@ChangeMessageIds::uuid[], @LocationIds::text[], @ContactIds::text[], @Tags::text[], @Operations::text[], @OccurredAts::timestamptz[])
+                WITH ORDINALITY AS c(message_id, location_id, contact_id, tag, operation, occurred_at, ordinal)
+            WHERE c.message_id IN (SELECT message_id FROM marked)
+            ORDER BY c.ordinal
+            ON CONFLICT (location_id, contact_id, tag) DO UPDATE
+            SET prior_operation = v.last_operation, prior_occurred_at = v.last_occurred_at,
+                last_operation = excluded.last_operation, last_occurred_at = excluded.last_occurred_at
+            WHERE v.last_occurred_at <= excluded.last_occurred_at
+            RETURNING v.location_id, v.contact_id, v.tag, v.last_operation
+        )
+        SELECT message_id AS MessageId, NULL::text AS LocationId, NULL::text AS ContactId, NULL::text AS Tag, NULL::text AS Operation FROM marked
+        UNION ALL
+        SELECT NULL::uuid, location_id, contact_id, tag, last_operation FROM advanced
         """;
 
     /// <summary>

@@ -47,6 +47,10 @@ internal static partial class SqlServerStatements
             WHERE consumer = @Consumer AND message_id = @MessageId);
         """;
 
+    public const string InboxDelete = $"""
+        DELETE FROM {Tables.Inbox} WHERE consumer = @Consumer AND message_id = @MessageId
+        """;
+
     public const string InboxExists = $"""
         SELECT CASE WHEN EXISTS (
             SELECT 1 FROM {Tables.Inbox} WHERE consumer = @Consumer AND message_id = @MessageId)
