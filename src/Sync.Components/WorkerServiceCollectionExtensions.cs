@@ -33,6 +33,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSyncHoopAi(configuration);
         services.AddSyncHoopAiClient();
         services.AddSingleton<LocationLifecycle>();
+        services.AddSingleton<UpsertBatcher>();
 
         // Before the bus: the wait and poison queues exist before any consumer can fail.
         services.AddSyncRedelivery(configuration);

@@ -93,6 +93,11 @@ public static class SyncTelemetry
     public static readonly Counter<long> Events = Meter.CreateCounter<long>(
         "sync.events", "{event}", "Events handled by the worker, by consumer and result (applied, stale, deduplicated).");
 
+    /// <summary>How many upserts shared one unit of work (one batch of the worker's group commit).</summary>
+    public static readonly Histogram<long> UpsertBatchSize = Meter.CreateHistogram(
+        "sync.upsert_batch.size", "{upsert}", "Upserts marked, guarded and committed in one unit of work.",
+        advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+
     /// <summary>How many commands one tag batch carried (per location).</summary>
     public static readonly Histogram<long> TagBatchSize = Meter.CreateHistogram(
         "sync.tag_batch.size", "{command}", "Commands in one location's tag batch.",

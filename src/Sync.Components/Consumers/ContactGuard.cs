@@ -27,20 +27,16 @@ internal static class ContactGuard
         "country", "website", "timezone", "source",
     ];
 
+    /// <summary>The inbox mark and the field registers an upsert advances (<see cref="UpsertBatcher"/> takes it).</summary>
+    public static GuardedMark UpsertMark(Guid messageId, ContactUpsertRequested upsert) =>
+        new(messageId, upsert.LocationId, GuardId(upsert.Fields.Email, upsert.Fields.Phone), UpsertChanges(upsert.Fields), upsert.OccurredAt);
+
     /// <summary>
-    /// Marks the message in the inbox and advances the upsert's field registers, in one round trip where the database
-    /// allows. Null when the message was already marked (the caller drops it and does not commit); otherwise the fields
-    /// of <paramref name="upsert"/> to apply (identity always included), null inside when nothing is fresh.
+    /// The fields of <paramref name="upsert"/> to apply once its registers advanced as <paramref name="fresh"/> says
+    /// (identity always included), null inside when nothing is fresh.
     /// </summary>
-    public static async Task<FreshUpsert?> MarkAndAdvanceUpsertAsync(
-        IContactIndexStore index, IUnitOfWork unitOfWork, string consumer, Guid messageId, ContactUpsertRequested upsert,
-        CancellationToken cancellationToken)
-    {
-        var fields = upsert.Fields;
-        var fresh = await index.TryMarkAndAdvanceTagsAsync(unitOfWork, consumer, messageId, upsert.LocationId,
-            GuardId(fields.Email, fields.Phone), UpsertChanges(fields), upsert.OccurredAt, cancellationToken);
-        return fresh is null ? null : new FreshUpsert(FreshFields(fields, fresh));
-    }
+    public static FreshUpsert FreshUpsertOf(ContactUpsertRequested upsert, IReadOnlyList<TagChange> fresh) =>
+        new(FreshFields(upsert.Fields, fresh));
 
     private static List<TagChange> UpsertChanges(ContactFields fields) =>
         Given(fields).Select(f => new TagChange(Field(f.Name), TagOperation.Add))

@@ -13,9 +13,10 @@ namespace Sync.Components.Consumers;
 /// <summary>
 /// Applies an accepted webhook. Duplicates are dropped through the inbox; the event is normalised; installs and
 /// uninstalls drive the installation's lifecycle; the platform's contact events keep the contact index fresh; a source's
-/// contact upsert is applied here, in the same hop, in one transaction: the inbox mark and the staleness guard (one round
-/// trip), <c>POST /contacts/upsert</c> without tags, the tag commands (outbox), then the index and the commit (one round
-/// trip). Tag changes become
+/// contact upsert is applied here, in the same hop, in a unit of work shared with the other upserts the process applies
+/// at once (<see cref="UpsertBatcher"/>): the inbox mark and the staleness guard (one round trip for the batch),
+/// <c>POST /contacts/upsert</c> without tags, then the tag commands (outbox), the index and the commit (one round trip
+/// for the batch). Tag changes become
 /// <see cref="ChangeContactTags"/> commands, batched by their own consumer.
 /// </summary>
 public sealed partial class WebhookReceivedConsumer(
@@ -24,6 +25,7 @@ public sealed partial class WebhookReceivedConsumer(
     IOutboxStore outbox,
     IContactIndexStore index,
     IInstallationStore installations,
+    UpsertBatcher batcher,
     LocationLifecycle lifecycle,
     IAccessTokenProvider tokens,
     HoopAiClient api,
@@ -100,48 +102,54 @@ public sealed partial class WebhookReceivedConsumer(
         }
 
         stages.Lap("custom-fields");
-        await using var unitOfWork = await database.BeginAsync(cancellationToken);
-        stages.Lap("begin");
 
-        // The inbox mark and the guard in one round trip. Only the fields no newer event has set are applied (the guard
-        // rows stay locked until commit, so concurrent events for one contact apply one after the other); an upsert
-        // older than the contact's deletion sets nothing. A duplicate is dropped without committing, guard and all.
-        var guarded = await ContactGuard.MarkAndAdvanceUpsertAsync(index, unitOfWork, InboxName, messageId, upsert, cancellationToken);
-        if (guarded is null)
+        // The inbox mark and the guard, with the other upserts this process applies at once (one round trip for the
+        // batch). Only the fields no newer event has set are applied (the guard rows stay locked until the batch
+        // commits, so concurrent events for one contact apply one after the other); an upsert older than the contact's
+        // deletion sets nothing. A duplicate is dropped, guard and all.
+        var entry = await batcher.EnterAsync(InboxName, ContactGuard.UpsertMark(messageId, upsert), cancellationToken);
+        if (entry.Fresh is not { } advanced)
         {
             return "duplicate";
         }
 
         stages.Lap("inbox-mark+guard");
-        string? contactId = null;
-        var outcome = "stale";
-        IReadOnlyCollection<ContactKeyEntry> keys = [];
-        if (guarded.Fields is { } fresh)
+        try
         {
-            var values = fresh.CustomFields is { Count: > 0 } freshCustom && customFieldIds is not null
-                ? freshCustom.Keys.Select(key => customFieldIds[key]).ToList()
-                : null;
-            var result = await api.UpsertContactAsync(upsert.LocationId, fresh, values, cancellationToken);
-            stages.Lap("api");
-            contactId = result.Contact.Id;
-            keys = MatchKeys.Entries(upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId, contactId);
-            outcome = result.Created ? "created" : "updated";
-        }
+            string? contactId = null;
+            var outcome = "stale";
+            IReadOnlyCollection<ContactKeyEntry> keys = [];
+            if (ContactGuard.FreshUpsertOf(upsert, advanced).Fields is { } fresh)
+            {
+                var values = fresh.CustomFields is { Count: > 0 } freshCustom && customFieldIds is not null
+                    ? freshCustom.Keys.Select(key => customFieldIds[key]).ToList()
+                    : null;
+                var result = await api.UpsertContactAsync(upsert.LocationId, fresh, values, cancellationToken);
+                stages.Lap("api");
+                contactId = result.Contact.Id;
+                keys = MatchKeys.Entries(upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId, contactId);
+                outcome = result.Created ? "created" : "updated";
+            }
 
-        // Tags have guards of their own: an upsert whose fields are all stale may still add tags no newer event removed.
-        if (upsert.TagsToAdd.Count > 0)
+            // Tags have guards of their own: an upsert whose fields are all stale may still add tags no newer event removed.
+            IReadOnlyCollection<OutboxMessage> commands = [];
+            if (upsert.TagsToAdd.Count > 0)
+            {
+                var command = new ChangeContactTags(upsert.LocationId,
+                    new ContactReference(contactId, upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId),
+                    Contracts.TagOperation.Add, upsert.TagsToAdd, upsert.OccurredAt, upsert.EventId);
+                commands = [ToOutbox(messageId, command)];
+            }
+
+            // The contact's match keys, the tag command and the commit, with the batch (one round trip without commands).
+            await entry.CommitAsync(keys, commands);
+            stages.Lap("index+commit");
+            return outcome;
+        }
+        finally
         {
-            var command = new ChangeContactTags(upsert.LocationId,
-                new ContactReference(contactId, upsert.Fields.Email, upsert.Fields.Phone, upsert.Fields.ExternalId),
-                Contracts.TagOperation.Add, upsert.TagsToAdd, upsert.OccurredAt, upsert.EventId);
-            await outbox.EnqueueAsync(unitOfWork, [ToOutbox(messageId, command)], cancellationToken);
-            stages.Lap("outbox");
+            entry.Abandon(); // no-op once handed back; otherwise the batch takes this message's mark and guard back
         }
-
-        // The contact's match keys and the commit in one round trip.
-        await index.UpsertKeysAndCommitAsync(unitOfWork, upsert.LocationId, keys, cancellationToken);
-        stages.Lap("index+commit");
-        return outcome;
     }
 
     private async Task<string> ChangeTagsAsync(Guid messageId, ContactTagsChangeRequested change, CancellationToken cancellationToken)

@@ -8,24 +8,42 @@ public sealed class WorkerOptions
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Sync:Worker";
 
-    /// <summary>Webhook events processed at once by one process (default 16): each holds a connection while it calls the API.</summary>
+    /// <summary>
+    /// Webhook events processed at once by one process (default 32). Upserts in flight share units of work
+    /// (<see cref="UpsertBatchSize"/>), so more of them at once means larger batches, not more connections each.
+    /// </summary>
     [Range(1, 512, ErrorMessage = "Sync:Worker:WebhookConcurrency must be between {1} and {2}.")]
-    public int WebhookConcurrency { get; set; } = 16;
+    public int WebhookConcurrency { get; set; } = 32;
 
-    /// <summary>Webhook events the broker sends ahead of acknowledgement (default 32).</summary>
+    /// <summary>Webhook events the broker sends ahead of acknowledgement (default 64).</summary>
     [Range(1, 10_000, ErrorMessage = "Sync:Worker:WebhookPrefetch must be between {1} and {2}.")]
-    public int WebhookPrefetch { get; set; } = 32;
+    public int WebhookPrefetch { get; set; } = 64;
 
     /// <summary>
-    /// Backlog-lane events processed at once by one process (default 8): what locations send beyond their budget
+    /// Backlog-lane events processed at once by one process (default 32): what locations send beyond their budget
     /// (<c>Sync:Lanes</c>) and imports, on consumers of their own so they never hold the work queue's.
     /// </summary>
     [Range(1, 512, ErrorMessage = "Sync:Worker:BacklogConcurrency must be between {1} and {2}.")]
-    public int BacklogConcurrency { get; set; } = 8;
+    public int BacklogConcurrency { get; set; } = 32;
 
-    /// <summary>Backlog-lane events the broker sends ahead of acknowledgement (default 16).</summary>
+    /// <summary>Backlog-lane events the broker sends ahead of acknowledgement (default 64).</summary>
     [Range(1, 10_000, ErrorMessage = "Sync:Worker:BacklogPrefetch must be between {1} and {2}.")]
-    public int BacklogPrefetch { get; set; } = 16;
+    public int BacklogPrefetch { get; set; } = 64;
+
+    /// <summary>
+    /// Most contact upserts in one unit of work (default 32; 1 gives each its own). The upserts a process applies at
+    /// once are marked and guarded in one round trip and committed in one more; one whose API call fails is taken back
+    /// alone and retried.
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = "Sync:Worker:UpsertBatchSize must be between {1} and {2}.")]
+    public int UpsertBatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// Batches of upserts whose first round trip (inbox marks and guards) may run at once (default 2): while one runs,
+    /// the upserts that arrive gather into the next.
+    /// </summary>
+    [Range(1, 64, ErrorMessage = "Sync:Worker:UpsertBatchConcurrency must be between {1} and {2}.")]
+    public int UpsertBatchConcurrency { get; set; } = 2;
 
     /// <summary>Most contacts in one bulk tag call (default 100). The API's own maximum is undocumented; keep this at or below it.</summary>
     [Range(1, 1000, ErrorMessage = "Sync:Worker:BulkMaxContacts must be between {1} and {2}.")]
