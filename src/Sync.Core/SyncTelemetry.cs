@@ -62,11 +62,13 @@ public static class SyncTelemetry
         "sync.api.rate_limited", "{call}", "API calls answered 429, by route.");
 
     /// <summary>
-    /// API slots a message waited for in the queue's tiers but reached too late to use: its call reserved again, and the
-    /// slot went unused. A steady rise means budget is being wasted (consumers or the broker too slow to be on time).
+    /// API slots reached too late to use: a message that waited for its slot in the queue's tiers came back late, or a
+    /// call that waited in-process woke more than 20 ms after it (the process was busy); the call reserved again and the
+    /// slot went unused. A steady rise means budget is being wasted (consumers, the broker or the host too slow to be on
+    /// time).
     /// </summary>
     public static readonly Counter<long> ApiSlotsMissed = Meter.CreateCounter<long>(
-        "sync.api.slots.missed", "{slot}", "API slots reserved for a message that came back too late to use them.");
+        "sync.api.slots.missed", "{slot}", "API slots let go: reserved for a message that came back, or a call that woke, too late to use them.");
 
     /// <summary>The rate budget the API last announced, by <c>location</c> (capped) and <c>window</c> (<c>burst</c>, <c>daily</c>).</summary>
     public static readonly Gauge<long> ApiBudgetRemaining = Meter.CreateGauge<long>(

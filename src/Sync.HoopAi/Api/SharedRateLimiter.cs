@@ -58,7 +58,10 @@ public sealed partial class SharedRateLimiter(
                 await Task.Delay(held - now, time, cancellationToken);
             }
 
-            return;
+            if (!WokeLate(held))
+            {
+                return;
+            }
         }
 
         var budget = Budget(settings);
@@ -67,43 +70,65 @@ public sealed partial class SharedRateLimiter(
             budget = budget with { MaxWait = settings.RateLimitSlotHorizon };
         }
 
-        var observed = TakeObservation(locationId, budget, settings);
-        var reservation = await store.ReserveAsync(settings.AppId, locationId, budget, observed, cancellationToken);
-        if (!reservation.Granted)
+        while (true)
         {
-            if (reservation.DailyLimitReached)
+            var observed = TakeObservation(locationId, budget, settings);
+            var reservation = await store.ReserveAsync(settings.AppId, locationId, budget, observed, cancellationToken);
+            if (!reservation.Granted)
             {
-                var windowStart = budget.DailyWindowStart(time.GetUtcNow());
-                if (!_dailyReported.TryGetValue(locationId, out var reported) || reported != windowStart)
+                if (reservation.DailyLimitReached)
                 {
-                    _dailyReported[locationId] = windowStart;
-                    LogDailyLimitReached(locationId, reservation.Wait);
+                    var windowStart = budget.DailyWindowStart(time.GetUtcNow());
+                    if (!_dailyReported.TryGetValue(locationId, out var reported) || reported != windowStart)
+                    {
+                        _dailyReported[locationId] = windowStart;
+                        LogDailyLimitReached(locationId, reservation.Wait);
+                    }
+
+                    throw new SyncFailureException(FailureKind.Throttled,
+                        $"Location {locationId} has used up its daily API budget; the call waits {reservation.Wait} for the daily reset.", reservation.Wait);
                 }
 
+                LogBudgetExhausted(locationId, reservation.Wait);
                 throw new SyncFailureException(FailureKind.Throttled,
-                    $"Location {locationId} has used up its daily API budget; the call waits {reservation.Wait} for the daily reset.", reservation.Wait);
+                    $"Location {locationId} has no API budget for {reservation.Wait}; the call waits in the queue.", reservation.Wait);
             }
 
-            LogBudgetExhausted(locationId, reservation.Wait);
-            throw new SyncFailureException(FailureKind.Throttled,
-                $"Location {locationId} has no API budget for {reservation.Wait}; the call waits in the queue.", reservation.Wait);
-        }
-
-        if (reservation.Wait > settings.RateLimitMaxWait)
-        {
-            LogSlotReserved(locationId, reservation.Wait);
-            throw new SyncFailureException(FailureKind.Throttled,
-                $"Location {locationId}: the API slot reserved for this call is {reservation.Wait} away; the message waits for it in the queue.",
-                reservation.Wait)
+            if (reservation.Wait > settings.RateLimitMaxWait)
             {
-                ReservedSlot = new ApiSlot(locationId, time.GetUtcNow() + reservation.Wait),
-            };
+                LogSlotReserved(locationId, reservation.Wait);
+                throw new SyncFailureException(FailureKind.Throttled,
+                    $"Location {locationId}: the API slot reserved for this call is {reservation.Wait} away; the message waits for it in the queue.",
+                    reservation.Wait)
+                {
+                    ReservedSlot = new ApiSlot(locationId, time.GetUtcNow() + reservation.Wait),
+                };
+            }
+
+            var due = time.GetUtcNow() + reservation.Wait;
+            if (reservation.Wait > TimeSpan.Zero)
+            {
+                await Task.Delay(reservation.Wait, time, cancellationToken);
+            }
+
+            if (!WokeLate(due))
+            {
+                return;
+            }
+        }
+    }
+
+    // A call made well after its slot (the process was busy when the slot came) would crowd the next calls into a sliding
+    // window beyond the limit: the slot is let go and another reserved.
+    private bool WokeLate(DateTimeOffset slot)
+    {
+        if (time.GetUtcNow() - slot <= LateSlotTolerance)
+        {
+            return false;
         }
 
-        if (reservation.Wait > TimeSpan.Zero)
-        {
-            await Task.Delay(reservation.Wait, time, cancellationToken);
-        }
+        SyncTelemetry.ApiSlotsMissed.Add(1);
+        return true;
     }
 
     /// <inheritdoc />
