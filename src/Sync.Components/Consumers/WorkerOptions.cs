@@ -10,9 +10,7 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// Webhook events processed at once by one process (default 16). Upserts in flight share units of work
-    /// (<see cref="UpsertBatchSize"/>), so more of them at once means larger batches, not a connection each. At 32, two
-    /// workers at a location's real limit had 0.3–1 % of their calls answered 429 in the benchmark's P4 (none at 16):
-    /// more calls waiting for their slots at once, some made late.
+    /// (<see cref="UpsertBatchSize"/>), so more of them at once means larger batches, not a connection each.
     /// </summary>
     [Range(1, 512, ErrorMessage = "Sync:Worker:WebhookConcurrency must be between {1} and {2}.")]
     public int WebhookConcurrency { get; set; } = 16;
