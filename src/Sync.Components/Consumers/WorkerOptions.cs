@@ -42,7 +42,8 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// Batches of upserts whose first round trip (inbox marks and guards) may run at once (default 2): while one runs,
-    /// the upserts that arrive gather into the next.
+    /// the upserts that arrive gather into the next. With <see cref="UpsertBatchSize"/> 1 this is how many upserts
+    /// reach the database at once: raise it with the consumers' concurrency.
     /// </summary>
     [Range(1, 64, ErrorMessage = "Sync:Worker:UpsertBatchConcurrency must be between {1} and {2}.")]
     public int UpsertBatchConcurrency { get; set; } = 2;
