@@ -55,25 +55,10 @@ public interface IContactIndexStore
         CancellationToken cancellationToken);
 
     /// <summary>
-    /// Marks <paramref name="messageId"/> processed by <paramref name="consumer"/> in the inbox (as
+    /// Marks many messages processed by <paramref name="consumer"/> in the inbox (as
     /// <see cref="IInboxStore.TryMarkProcessedAsync(IUnitOfWork,string,Guid,CancellationToken)"/>) and runs
-    /// <see cref="TryAdvanceTagsAsync"/>, in the caller's unit of work and, on PostgreSQL, in one round trip. Returns null
-    /// when the message was already marked: the caller then ends the unit of work without committing, which also takes
-    /// back the guard's changes. Otherwise returns what <see cref="TryAdvanceTagsAsync"/> returns.
-    /// </summary>
-    Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceTagsAsync(
-        IUnitOfWork unitOfWork,
-        string consumer,
-        Guid messageId,
-        string locationId,
-        string contactId,
-        IReadOnlyCollection<TagChange> changes,
-        DateTimeOffset occurredAt,
-        CancellationToken cancellationToken);
-
-    /// <summary>
-    /// <see cref="TryMarkAndAdvanceTagsAsync"/> for many messages in one unit of work (on PostgreSQL, one round trip):
-    /// each message is marked, and only a message new to the inbox advances its contact's guard. Returns, in the order of
+    /// <see cref="TryAdvanceTagsAsync"/> for each one new to the inbox, in the caller's unit of work (on PostgreSQL, one
+    /// round trip); a message already marked advances nothing. Returns, in the order of
     /// <paramref name="marks"/>, null for a message already marked, else the changes found fresh (sorted by tag). The
     /// marks must name distinct messages and distinct contacts (location and contact id): one contact's guard advances
     /// once per unit of work. A message whose effect then cannot be made is taken back with
@@ -84,17 +69,11 @@ public interface IContactIndexStore
 
     /// <summary>
     /// As <see cref="UpsertKeysAsync"/> for keys of several locations, then commits the unit of work (on PostgreSQL the
-    /// statement and the COMMIT go in one round trip). With no entries it only commits.
+    /// statement and the COMMIT go in one round trip). With no entries it only commits. The unit of work cannot be used
+    /// afterwards.
     /// </summary>
     Task UpsertKeysOfLocationsAndCommitAsync(
         IUnitOfWork unitOfWork, IReadOnlyCollection<LocatedKeyEntry> entries, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// As <see cref="UpsertKeysAsync"/>, then commits the unit of work: on PostgreSQL the statement and the COMMIT go
-    /// in one round trip. With no entries it only commits. The unit of work cannot be used afterwards.
-    /// </summary>
-    Task UpsertKeysAndCommitAsync(
-        IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<ContactKeyEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>
     /// Takes back, inside the unit of work that made them, the last <see cref="TryAdvanceTagsAsync"/> change of each of

@@ -26,39 +26,6 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
         return UpsertSortedKeysAsync(unitOfWork, locationId, SortKeys(entries), time.GetUtcNow(), cancellationToken);
     }
 
-    public Task UpsertKeysAndCommitAsync(IUnitOfWork unitOfWork, string locationId, IReadOnlyCollection<ContactKeyEntry> entries, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(unitOfWork);
-        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
-        ArgumentNullException.ThrowIfNull(entries);
-        if (entries.Count == 0)
-        {
-            return unitOfWork.CommitAsync(cancellationToken);
-        }
-
-        return UpsertSortedKeysAndCommitAsync(unitOfWork, locationId, SortKeys(entries), time.GetUtcNow(), cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceTagsAsync(
-        IUnitOfWork unitOfWork,
-        string consumer,
-        Guid messageId,
-        string locationId,
-        string contactId,
-        IReadOnlyCollection<TagChange> changes,
-        DateTimeOffset occurredAt,
-        CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(unitOfWork);
-        ArgumentException.ThrowIfNullOrWhiteSpace(consumer);
-        ArgumentException.ThrowIfNullOrWhiteSpace(locationId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(contactId);
-        ArgumentNullException.ThrowIfNull(changes);
-        var applied = await TryMarkAndAdvanceSortedTagsAsync(unitOfWork, consumer, messageId, time.GetUtcNow(), locationId, contactId,
-            SortChanges(changes), DbValues.Utc(occurredAt), cancellationToken);
-        return applied?.OrderBy(c => c.Tag, StringComparer.Ordinal).ToList();
-    }
-
     public async Task<IReadOnlyList<IReadOnlyList<TagChange>?>> TryMarkAndAdvanceManyAsync(
         IUnitOfWork unitOfWork, string consumer, IReadOnlyList<GuardedMark> marks, CancellationToken cancellationToken)
     {
@@ -289,18 +256,6 @@ internal abstract class ContactIndexStore(StorageDatabase database, TimeProvider
     protected abstract Task UpsertSortedKeysAsync(
         IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Writes keys already de-duplicated and sorted by (kind, value), then commits the unit of work.</summary>
-    protected abstract Task UpsertSortedKeysAndCommitAsync(
-        IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Marks the message in the inbox and, unless it was already marked (null), runs the tag guard on changes already
-    /// normalised, de-duplicated and sorted by tag.
-    /// </summary>
-    protected abstract Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceSortedTagsAsync(
-        IUnitOfWork unitOfWork, string consumer, Guid messageId, DateTimeOffset processedAt, string locationId, string contactId,
-        IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken);
-
     /// <summary>
     /// Marks each message and advances the guard of each message new to the inbox; marks sorted by (location, contact)
     /// and their changes normalised, de-duplicated and sorted by tag. Results in the order of <paramref name="marks"/>.
@@ -432,14 +387,7 @@ internal sealed class SqlServerContactIndexStore(StorageDatabase database, TimeP
 
     // SQL Server takes the statements one after the other (the inbox mark, one statement per tag and per key): the same
     // effects and locks in the same order, in more round trips.
-    protected override async Task UpsertSortedKeysAndCommitAsync(
-        IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await UpsertSortedKeysAsync(unitOfWork, locationId, keys, now, cancellationToken);
-        await unitOfWork.CommitAsync(cancellationToken);
-    }
-
-    protected override async Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceSortedTagsAsync(
+    private async Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceSortedTagsAsync(
         IUnitOfWork unitOfWork, string consumer, Guid messageId, DateTimeOffset processedAt, string locationId, string contactId,
         IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken)
     {
@@ -555,41 +503,6 @@ internal sealed class PostgreSqlContactIndexStore(StorageDatabase database, Time
 
     protected override object KeyListParameters(string locationId, IReadOnlyList<(string Kind, string Value)> keys) =>
         new { LocationId = locationId, Kinds = keys.Select(k => k.Kind).ToArray(), Values = keys.Select(k => k.Value).ToArray() };
-
-    protected override Task UpsertSortedKeysAndCommitAsync(
-        IUnitOfWork unitOfWork, string locationId, IReadOnlyList<(string Kind, string Value, string ContactId)> keys, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var own = unitOfWork as UnitOfWork
-                  ?? throw new ArgumentException("The unit of work must come from this store's IUnitOfWorkFactory.", nameof(unitOfWork));
-        return own.ExecuteAndCommitAsync(PostgreSqlStatements.ContactKeysUpsert, KeysParameters(locationId, keys, now),
-            Database.CommandTimeoutSeconds, cancellationToken);
-    }
-
-    protected override async Task<IReadOnlyList<TagChange>?> TryMarkAndAdvanceSortedTagsAsync(
-        IUnitOfWork unitOfWork, string consumer, Guid messageId, DateTimeOffset processedAt, string locationId, string contactId,
-        IReadOnlyList<TagChange> changes, DateTimeOffset occurredAt, CancellationToken cancellationToken)
-    {
-        // Both statements in one command, one round trip: the guard runs even when the mark finds a duplicate, and the
-        // caller, told so, rolls the unit of work back with the guard's changes.
-        await using var results = await unitOfWork.Connection.QueryMultipleAsync(Database.Command(
-            PostgreSqlStatements.InboxMarkThenContactTagsAdvance,
-            new
-            {
-                Consumer = consumer,
-                MessageId = messageId,
-                ProcessedAt = processedAt,
-                LocationId = locationId,
-                ContactId = contactId,
-                Tags = changes.Select(c => c.Tag).ToArray(),
-                Operations = changes.Select(c => DbValues.ToDb(c.Operation)).ToArray(),
-                OccurredAt = occurredAt,
-            },
-            unitOfWork,
-            cancellationToken));
-        var marked = (await results.ReadAsync<int>()).Any();
-        var rows = await results.ReadAsync<(string Tag, string Operation)>();
-        return marked ? rows.Select(r => new TagChange(r.Tag, DbValues.TagOperationFromDb(r.Operation))).ToList() : null;
-    }
 
     protected override async Task<IReadOnlyList<IReadOnlyList<TagChange>?>> TryMarkAndAdvanceSortedManyAsync(
         IUnitOfWork unitOfWork, string consumer, DateTimeOffset processedAt, IReadOnlyList<SortedMark> marks, CancellationToken cancellationToken)

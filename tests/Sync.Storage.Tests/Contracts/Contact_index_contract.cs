@@ -359,9 +359,10 @@ public abstract class Contact_index_contract : StorageFixture
         IReadOnlyList<TagChange>? fresh;
         await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
         {
-            fresh = await Index.TryMarkAndAdvanceTagsAsync(unitOfWork, "consumer-a", messageId, location, "contact-1",
-                [new TagChange("~field:City", TagOperation.Add), new TagChange("~field:name", TagOperation.Add)], T0, None);
-            await Index.UpsertKeysAndCommitAsync(unitOfWork, location, [new(ContactKey.Email("mark@example.com"), "contact-1")], None);
+            fresh = (await Index.TryMarkAndAdvanceManyAsync(unitOfWork, "consumer-a",
+                [new GuardedMark(messageId, location, "contact-1", [new TagChange("~field:City", TagOperation.Add), new TagChange("~field:name", TagOperation.Add)], T0)],
+                None))[0];
+            await Index.UpsertKeysOfLocationsAndCommitAsync(unitOfWork, [new LocatedKeyEntry(location, new(ContactKey.Email("mark@example.com"), "contact-1"))], None);
         }
 
         Assert.Multiple(async () =>
@@ -376,26 +377,23 @@ public abstract class Contact_index_contract : StorageFixture
     }
 
     [Test]
-    public async Task Should_report_a_marked_message_and_keep_nothing_of_its_guard_when_the_caller_does_not_commit()
+    public async Task Should_report_a_marked_message_and_advance_nothing_of_its_guard_even_when_the_unit_of_work_commits()
     {
         var location = Unique("loc");
         var messageId = Guid.NewGuid();
-        await InUnitOfWork(async uow => await Index.TryMarkAndAdvanceTagsAsync(uow, "consumer-a", messageId, location, "contact-1",
-            [new TagChange("vip", TagOperation.Add)], T0, None));
+        await InUnitOfWork(async uow => await Index.TryMarkAndAdvanceManyAsync(uow, "consumer-a",
+            [new GuardedMark(messageId, location, "contact-1", [new TagChange("vip", TagOperation.Add)], T0)], None));
 
-        IReadOnlyList<TagChange>? again;
-        await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
-        {
-            again = await Index.TryMarkAndAdvanceTagsAsync(unitOfWork, "consumer-a", messageId, location, "contact-1",
-                [new TagChange("vip", TagOperation.Remove)], T0.AddSeconds(20), None);
-        }
+        IReadOnlyList<TagChange>? again = [];
+        await InUnitOfWork(async uow => again = (await Index.TryMarkAndAdvanceManyAsync(uow, "consumer-a",
+            [new GuardedMark(messageId, location, "contact-1", [new TagChange("vip", TagOperation.Remove)], T0.AddSeconds(20))], None))[0]);
 
         var later = await AdvanceTags(location, "contact-1", T0.AddSeconds(10), new TagChange("vip", TagOperation.Remove));
 
         Assert.Multiple(() =>
         {
             Assert.That(again, Is.Null, "already marked");
-            Assert.That(later, Is.EqualTo(new[] { new TagChange("vip", TagOperation.Remove) }), "the duplicate's advance was rolled back");
+            Assert.That(later, Is.EqualTo(new[] { new TagChange("vip", TagOperation.Remove) }), "the duplicate advanced nothing");
         });
     }
 
@@ -407,7 +405,7 @@ public abstract class Contact_index_contract : StorageFixture
         await using (var unitOfWork = await Get<IUnitOfWorkFactory>().BeginAsync(None))
         {
             await Get<IInboxStore>().TryMarkProcessedAsync(unitOfWork, "consumer-a", messageId, None);
-            await Index.UpsertKeysAndCommitAsync(unitOfWork, location, [new(ContactKey.Phone("+1 555 0100"), "contact-9")], None);
+            await Index.UpsertKeysOfLocationsAndCommitAsync(unitOfWork, [new LocatedKeyEntry(location, new(ContactKey.Phone("+1 555 0100"), "contact-9"))], None);
 
             Assert.That(async () => await unitOfWork.CommitAsync(None), Throws.InvalidOperationException);
         }
@@ -429,7 +427,7 @@ public abstract class Contact_index_contract : StorageFixture
             await Get<IInboxStore>().TryMarkProcessedAsync(unitOfWork, "consumer-a", messageId, None);
             var tooLong = new string('c', 65); // the column holds 64 characters
 
-            Assert.That(async () => await Index.UpsertKeysAndCommitAsync(unitOfWork, location, [new(ContactKey.ExternalId("long"), tooLong)], None),
+            Assert.That(async () => await Index.UpsertKeysOfLocationsAndCommitAsync(unitOfWork, [new LocatedKeyEntry(location, new(ContactKey.ExternalId("long"), tooLong))], None),
                 Throws.InstanceOf<System.Data.Common.DbException>());
         }
 

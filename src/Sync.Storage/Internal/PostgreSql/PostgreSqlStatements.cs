@@ -271,16 +271,6 @@ internal static partial class PostgreSqlStatements
         """;
 
     /// <summary>
-    /// The inbox mark (one row returned when the message is new, none for a duplicate) and then
-    /// <see cref="ContactTagsAdvance"/>, sent as one command: two result sets, one round trip.
-    /// </summary>
-    public const string InboxMarkThenContactTagsAdvance = $"""
-        {InboxInsertIfNew}
-        RETURNING 1;
-        {ContactTagsAdvance}
-        """;
-
-    /// <summary>
     /// The inbox marks of many messages (<c>@MessageIds</c>, sorted) and the guard changes of those new to the inbox
     /// (one row per change: <c>@ChangeMessageIds</c>, <c>@LocationIds</c>, <c>@ContactIds</c>, <c>@Tags</c>,
     /// <c>@Operations</c>, <c>@OccurredAts</c>, sorted by location, contact and tag), as <see cref="ContactTagsAdvance"/>
