@@ -1,13 +1,9 @@
-using System.Text;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sync.Core;
 using Sync.HoopAi;
 using Sync.HoopAi.Api;
 using Sync.Storage;
-using Sync.Testing;
 
 namespace Sync.IntegrationTests.Failures;
 
@@ -16,41 +12,18 @@ namespace Sync.IntegrationTests.Failures;
 public sealed class When_429s_come_without_rate_limit_headers
 {
     private static readonly RateLimitSnapshot NoHeaders = new(null, null, null, null, null, null);
-    private PostgresTestDatabase _database = null!;
-    private ServiceProvider _services = null!;
+    private SharedScheduleRig _rig = null!;
 
     [OneTimeSetUp]
-    public async Task Create_the_shared_schedule()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Sync:Storage:Provider"] = "PostgreSql",
-            ["Sync:Storage:ConnectionString"] = _database.ConnectionString,
-            ["Sync:Storage:ActiveKeyId"] = "test",
-            ["Sync:Storage:EncryptionKeys:test"] = Convert.ToBase64String(Encoding.ASCII.GetBytes("integration-test-key-of-32-bytes")),
-            ["Sync:HoopAi:RateLimitMaxWait"] = "00:00:00",
-        }).Build();
-        _services = new ServiceCollection()
-            .AddLogging(b => b.ClearProviders())
-            .AddSyncStorage(configuration)
-            .AddSyncHoopAi(configuration)
-            .AddSyncHoopAiClient()
-            .BuildServiceProvider();
-        await _services.GetRequiredService<IDatabaseMigrator>().MigrateAsync(CancellationToken.None);
-    }
+    public async Task Create_the_shared_schedule() =>
+        _rig = await SharedScheduleRig.CreateAsync(new Dictionary<string, string?> { ["RateLimitMaxWait"] = "00:00:00" });
 
     [OneTimeTearDown]
     public async Task Drop()
     {
-        if (_services is not null)
+        if (_rig is not null)
         {
-            await _services.DisposeAsync();
-        }
-
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
+            await _rig.DisposeAsync();
         }
     }
 
@@ -117,7 +90,7 @@ public sealed class When_429s_come_without_rate_limit_headers
         var location = Unique();
         var reporter = NewProcess();
         reporter.Observe(location, new RateLimitSnapshot(100, 99, TimeSpan.FromSeconds(10), 50, 0, null));
-        var options = _services.GetRequiredService<IOptions<HoopAiOptions>>().Value;
+        var options = _rig.Services.GetRequiredService<IOptions<HoopAiOptions>>().Value;
         var now = DateTimeOffset.UtcNow;
         var budget = new RateLimitBudget(100, TimeSpan.FromSeconds(10), 0, 200_000, options.RateLimitDailyWindow, TimeSpan.Zero);
         var reset = budget.DailyWindowStart(now) + budget.DailyWindow;
@@ -132,7 +105,7 @@ public sealed class When_429s_come_without_rate_limit_headers
     }
 
     // A limiter of its own stands for another worker process: only the database is shared.
-    private SharedRateLimiter NewProcess() => ActivatorUtilities.CreateInstance<SharedRateLimiter>(_services);
+    private SharedRateLimiter NewProcess() => _rig.NewProcess();
 
     private static string Unique() => $"loc-{Guid.NewGuid():N}";
 }

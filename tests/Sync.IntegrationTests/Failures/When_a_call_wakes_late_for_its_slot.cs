@@ -1,13 +1,5 @@
 using System.Diagnostics.Metrics;
-using System.Text;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Sync.Core;
-using Sync.HoopAi;
-using Sync.HoopAi.Api;
-using Sync.Storage;
-using Sync.Testing;
 
 namespace Sync.IntegrationTests.Failures;
 
@@ -19,43 +11,19 @@ namespace Sync.IntegrationTests.Failures;
 [TestFixture]
 public sealed class When_a_call_wakes_late_for_its_slot
 {
-    private PostgresTestDatabase _database = null!;
-    private ServiceProvider _services = null!;
+    private SharedScheduleRig _rig = null!;
 
+    // Ten calls a second: slots about 100 ms apart.
     [OneTimeSetUp]
-    public async Task Create_the_shared_schedule()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Sync:Storage:Provider"] = "PostgreSql",
-            ["Sync:Storage:ConnectionString"] = _database.ConnectionString,
-            ["Sync:Storage:ActiveKeyId"] = "test",
-            ["Sync:Storage:EncryptionKeys:test"] = Convert.ToBase64String(Encoding.ASCII.GetBytes("integration-test-key-of-32-bytes")),
-            // Ten calls a second: slots about 100 ms apart.
-            ["Sync:HoopAi:RateLimitMax"] = "10",
-            ["Sync:HoopAi:RateLimitInterval"] = "00:00:01",
-        }).Build();
-        _services = new ServiceCollection()
-            .AddLogging(b => b.ClearProviders())
-            .AddSyncStorage(configuration)
-            .AddSyncHoopAi(configuration)
-            .AddSyncHoopAiClient()
-            .BuildServiceProvider();
-        await _services.GetRequiredService<IDatabaseMigrator>().MigrateAsync(CancellationToken.None);
-    }
+    public async Task Create_the_shared_schedule() =>
+        _rig = await SharedScheduleRig.CreateAsync(new Dictionary<string, string?> { ["RateLimitMax"] = "10", ["RateLimitInterval"] = "00:00:01" });
 
     [OneTimeTearDown]
     public async Task Drop()
     {
-        if (_services is not null)
+        if (_rig is not null)
         {
-            await _services.DisposeAsync();
-        }
-
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
+            await _rig.DisposeAsync();
         }
     }
 
@@ -76,7 +44,7 @@ public sealed class When_a_call_wakes_late_for_its_slot
 
         var location = $"loc-{Guid.NewGuid():N}";
         var clock = new OversleepingTimeProvider(TimeSpan.FromMilliseconds(300));
-        var limiter = ActivatorUtilities.CreateInstance<SharedRateLimiter>(_services, (TimeProvider)clock);
+        var limiter = _rig.NewProcess((TimeProvider)clock);
 
         await limiter.AcquireAsync(location, CancellationToken.None); // the first slot is now: no wait
         var beforeSecond = Interlocked.Read(ref missed);
